@@ -1,0 +1,137 @@
+//! Finds the line and column of a JSON pointer in YAML or JSON source text.
+//!
+//! Computed on demand, only for diagnostics: indexing every node of a large
+//! spec up front would cost memory on the happy path.
+
+use yaml_rust2::parser::{Event, Parser};
+
+use crate::diagnostic::unescape_token;
+
+/// 1-based (line, column) of the value `pointer` names in `text`, or of the
+/// deepest existing ancestor when the pointer goes further than the document.
+pub fn locate(text: &str, pointer: &str) -> Option<(usize, usize)> {
+    let tokens: Vec<String> = pointer.split('/').skip(1).map(unescape_token).collect();
+    let mut parser = Parser::new_from_str(text);
+    // Skip stream and document start.
+    loop {
+        let (event, mark) = parser.next_token().ok()?;
+        match event {
+            Event::StreamStart | Event::DocumentStart => continue,
+            Event::StreamEnd => return None,
+            _ => {
+                let mut best = Some((mark.line(), mark.col() + 1));
+                if tokens.is_empty() {
+                    return best;
+                }
+                let found = descend(&mut parser, event, &tokens, &mut best);
+                return if found.is_some() { found } else { best };
+            }
+        }
+    }
+}
+
+/// `event` starts the current node; find `tokens` below it.
+fn descend(
+    parser: &mut Parser<std::str::Chars<'_>>,
+    event: Event,
+    tokens: &[String],
+    best: &mut Option<(usize, usize)>,
+) -> Option<(usize, usize)> {
+    let Some((want, rest)) = tokens.split_first() else {
+        return *best;
+    };
+    match event {
+        Event::MappingStart(..) => loop {
+            let (key, key_mark) = parser.next_token().ok()?;
+            let key = match key {
+                Event::MappingEnd => return None,
+                Event::Scalar(s, ..) => s,
+                other => {
+                    // A complex key: skip it and its value.
+                    skip(parser, other)?;
+                    let (v, _) = parser.next_token().ok()?;
+                    skip(parser, v)?;
+                    continue;
+                }
+            };
+            let (value, _) = parser.next_token().ok()?;
+            if &key == want {
+                // Point at the key: that is the line a reader looks for.
+                *best = Some((key_mark.line(), key_mark.col() + 1));
+                return if rest.is_empty() {
+                    *best
+                } else {
+                    descend(parser, value, rest, best)
+                };
+            }
+            skip(parser, value)?;
+        },
+        Event::SequenceStart(..) => {
+            let index: usize = want.parse().ok()?;
+            let mut i = 0;
+            loop {
+                let (item, mark) = parser.next_token().ok()?;
+                if item == Event::SequenceEnd {
+                    return None;
+                }
+                if i == index {
+                    *best = Some((mark.line(), mark.col() + 1));
+                    return if rest.is_empty() {
+                        *best
+                    } else {
+                        descend(parser, item, rest, best)
+                    };
+                }
+                skip(parser, item)?;
+                i += 1;
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Consume the rest of the node that `event` starts.
+fn skip(parser: &mut Parser<std::str::Chars<'_>>, event: Event) -> Option<()> {
+    let mut depth = match event {
+        Event::MappingStart(..) | Event::SequenceStart(..) => 1usize,
+        _ => return Some(()),
+    };
+    while depth > 0 {
+        let (e, _) = parser.next_token().ok()?;
+        match e {
+            Event::MappingStart(..) | Event::SequenceStart(..) => depth += 1,
+            Event::MappingEnd | Event::SequenceEnd => depth -= 1,
+            Event::StreamEnd => return None,
+            _ => {}
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locate;
+
+    const YAML: &str = "openapi: 3.0.3\npaths:\n  /a~b/c:\n    get:\n      responses:\n        '200':\n          description: ok\nlist:\n  - x\n  - y: 1\n";
+
+    #[test]
+    fn finds_nested_keys_with_escaped_tokens() {
+        assert_eq!(locate(YAML, "/paths/~1a~0b~1c/get"), Some((4, 5)));
+        assert_eq!(
+            locate(YAML, "/paths/~1a~0b~1c/get/responses/200/description"),
+            Some((7, 11))
+        );
+    }
+
+    #[test]
+    fn finds_sequence_items_and_falls_back_to_the_deepest_ancestor() {
+        assert_eq!(locate(YAML, "/list/1/y"), Some((10, 5)));
+        assert_eq!(locate(YAML, "/paths/missing"), Some((2, 1)));
+    }
+
+    #[test]
+    fn works_on_json() {
+        let json = "{\n  \"a\": {\n    \"b\": [1, {\"c\": true}]\n  }\n}";
+        assert_eq!(locate(json, "/a/b/1/c"), Some((3, 15)));
+    }
+}
