@@ -1,0 +1,1015 @@
+//! The server side: the trait an implementation provides, one response enum
+//! per operation, and an axum router that checks every request as the spec
+//! declares (authentication stages, parameters, body fields, file checks)
+//! before the implementation sees it.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+use spec::ir::*;
+
+use crate::constraints;
+use crate::doc_lines;
+use crate::names;
+use crate::types::Ctx;
+use crate::validate;
+
+pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
+    let api = ctx.api;
+    let has_auth = !api.security_schemes.is_empty();
+    let scheme_enum = has_auth.then(|| scheme_enum(api));
+    let support = support(ctx, has_auth);
+    let mut items = Vec::new();
+    let mut trait_methods = Vec::new();
+    for op in &api.operations {
+        items.push(input_struct(ctx, op));
+        items.push(response_enum(ctx, op));
+        items.push(handler(ctx, op, has_auth));
+        trait_methods.push(trait_method(ctx, op, has_auth));
+    }
+    let auth_items = if has_auth {
+        quote! {
+            /// The identity an accepted credential names.
+            type Subject: ::std::clone::Clone + ::std::cmp::PartialEq + ::std::marker::Send + ::std::marker::Sync + 'static;
+
+            /// Check one credential. The router calls this in the spec's
+            /// authentication order, after the credential's format passed.
+            fn authenticate(
+                &self,
+                scheme: Scheme,
+                credential: &str,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<Identity<Self::Subject>, Refusal>> + ::std::marker::Send;
+        }
+    } else {
+        quote! {}
+    };
+    let routes = routes(api);
+    let title = format!(
+        " The operations of {}: implement this, then serve [`router`].",
+        api.title
+    );
+    quote! {
+        //! The server trait, the response types and the validating router.
+        #![allow(clippy::too_many_lines, clippy::large_enum_variant, unused_mut, unused_variables)]
+
+        #scheme_enum
+        #support
+
+        #[doc = #title]
+        pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
+            #auth_items
+            #(#trait_methods)*
+        }
+
+        #(#items)*
+
+        /// The router: every operation of the spec, each checking its request
+        /// before calling `api`. Other paths answer 404, other methods 405.
+        pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> ::axum::Router {
+            ::axum::Router::new()
+                #(#routes)*
+                .with_state(api)
+        }
+    }
+}
+
+fn scheme_ident(name: &str) -> Ident {
+    names::ident(&spec::type_name(name, "Scheme"))
+}
+
+fn scheme_enum(api: &Api) -> TokenStream {
+    let idents: Vec<Ident> = api
+        .security_schemes
+        .iter()
+        .map(|s| scheme_ident(&s.name))
+        .collect();
+    let names: Vec<&str> = api
+        .security_schemes
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let docs: Vec<String> = api
+        .security_schemes
+        .iter()
+        .map(|s| {
+            format!(
+                " `{}`: {}",
+                s.name,
+                s.description.as_deref().unwrap_or("").trim()
+            )
+        })
+        .collect();
+    quote! {
+        /// The security schemes of the spec.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Scheme {
+            #(#[doc = #docs] #idents,)*
+        }
+
+        impl Scheme {
+            /// The scheme's name in the spec.
+            pub fn name(self) -> &'static str {
+                match self { #(Self::#idents => #names,)* }
+            }
+        }
+
+        /// Why [`Api::authenticate`] refused a credential.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Refusal {
+            /// Well formed, but no such credential (or forged).
+            Unknown,
+            /// Known, but expired.
+            Expired,
+            /// Not a credential of this scheme's format.
+            Malformed,
+        }
+
+        /// An accepted credential: who it names, and whether that subject is gone (deleted).
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Identity<S> {
+            pub subject: S,
+            pub gone: bool,
+        }
+
+        /// The credentials of a request that passed, with the subject each names.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Auth<S> {
+            pub accepted: ::std::vec::Vec<(Scheme, S)>,
+        }
+
+        impl<S> Auth<S> {
+            /// The subject named by `scheme`'s credential, if it was sent.
+            pub fn get(&self, scheme: Scheme) -> ::std::option::Option<&S> {
+                self.accepted.iter().find(|(s, _)| *s == scheme).map(|(_, subject)| subject)
+            }
+        }
+    }
+}
+
+/// Helpers shared by the handlers.
+fn support(ctx: &Ctx<'_>, _has_auth: bool) -> TokenStream {
+    let with_catalog = ctx.api.errors.is_some();
+    let path_params = ctx
+        .api
+        .operations
+        .iter()
+        .flat_map(|o| &o.parameters)
+        .any(|p| p.location == ParamLocation::Path)
+        .then(|| {
+            quote! {
+                /// Path parameters, carried from the extractor to the checks.
+                #[derive(Debug, Clone)]
+                struct PathParams(::std::vec::Vec<(::std::string::String, ::std::string::String)>);
+            }
+        });
+    let lookup = if with_catalog {
+        quote! {
+            let entries: ::std::vec::Vec<crate::runtime::Entry> = codes
+                .iter()
+                .filter_map(|c| crate::catalog::ErrorCode::from_code(c))
+                .map(crate::catalog::ErrorCode::entry)
+                .collect();
+            if !entries.is_empty() {
+                return crate::runtime::error_response(&entries);
+            }
+        }
+    } else {
+        quote! { let _ = codes; }
+    };
+    quote! {
+        /// A refusal: the catalog's error body for `codes` when the spec
+        /// names any, else `status` with a short JSON description.
+        fn reject(status: u16, codes: &[&'static str], detail: &str) -> ::axum::response::Response {
+            #lookup
+            let status = ::axum::http::StatusCode::from_u16(status).unwrap_or(::axum::http::StatusCode::BAD_REQUEST);
+            (status, ::axum::Json(::serde_json::json!({ "error": detail }))).into_response()
+        }
+
+        /// A refusal for the violations of a request, with every code they name.
+        fn reject_violations(violations: &[crate::runtime::Violation]) -> ::axum::response::Response {
+            let mut codes: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
+            for v in violations {
+                if let ::std::option::Option::Some(c) = v.code && !codes.contains(&c) {
+                    codes.push(c);
+                }
+            }
+            let detail = violations
+                .iter()
+                .map(|v| ::std::format!("{}: {}", if v.pointer.is_empty() { "/" } else { &v.pointer }, v.failure))
+                .collect::<::std::vec::Vec<_>>()
+                .join("; ");
+            reject(400, &codes, &detail)
+        }
+
+        #path_params
+
+        use ::axum::response::IntoResponse as _;
+    }
+}
+
+fn op_type(op: &Operation, suffix: &str) -> Ident {
+    names::ident(&spec::type_name(
+        &format!("{} {suffix}", op.rust_name),
+        "Operation",
+    ))
+}
+
+/// How an operation's body reaches the implementation.
+enum BodyKind<'a> {
+    None,
+    /// JSON only, of this schema.
+    Json(&'a Schema),
+    /// Only non-JSON media types: raw bytes.
+    Raw,
+}
+
+fn body_kind(op: &Operation) -> BodyKind<'_> {
+    let Some(body) = &op.body else {
+        return BodyKind::None;
+    };
+    match body.content.first() {
+        Some(c) if is_json(&c.media_type) => match &c.schema {
+            Some(s) => BodyKind::Json(s),
+            None => BodyKind::Raw,
+        },
+        Some(_) => BodyKind::Raw,
+        None => BodyKind::None,
+    }
+}
+
+fn is_json(media_type: &str) -> bool {
+    let base = media_type.split(';').next().unwrap_or("").trim();
+    base == "application/json" || base.ends_with("+json")
+}
+
+fn input_struct(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let name = op_type(op, "input");
+    let params = op.parameters.iter().map(|p| {
+        let ident = names::ident(&p.rust_name);
+        let doc = doc_lines(&format!(
+            "`{}` ({}){}",
+            p.name,
+            location_word(p.location),
+            p.docs
+                .description
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        ));
+        let ty = if p.credential_of.is_some() {
+            quote! { ::std::string::String }
+        } else {
+            ctx.held(&p.schema, None)
+        };
+        let ty = if p.required {
+            ty
+        } else {
+            quote! { ::std::option::Option<#ty> }
+        };
+        quote! { #doc pub #ident: #ty, }
+    });
+    let body = match body_kind(op) {
+        BodyKind::None => quote! {},
+        BodyKind::Json(schema) => {
+            let ty = ctx.held(schema, None);
+            let required = op.body.as_ref().is_some_and(|b| b.required);
+            let ty = if required {
+                ty
+            } else {
+                quote! { ::std::option::Option<#ty> }
+            };
+            quote! {
+                /// The request body, checked against the spec.
+                pub body: #ty,
+            }
+        }
+        BodyKind::Raw => quote! {
+            /// The request body as sent, with its content type.
+            pub body: ::std::option::Option<(::std::string::String, ::axum::body::Bytes)>,
+        },
+    };
+    let doc = format!(" The checked request of `{} {}`.", op.method, op.path);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        pub struct #name {
+            #(#params)*
+            #body
+        }
+    }
+}
+
+fn location_word(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+    }
+}
+
+fn status_word(code: u16) -> String {
+    let word = match code {
+        200 => "Ok",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => return format!("Status {code}"),
+    };
+    word.to_string()
+}
+
+struct Variant<'a> {
+    ident: Ident,
+    response: &'a Response,
+}
+
+fn variants(op: &Operation) -> Vec<Variant<'_>> {
+    let mut names: Vec<String> = op
+        .responses
+        .iter()
+        .map(|r| match r.status {
+            StatusSpec::Code(c) => spec::type_name(&status_word(c), "Status"),
+            StatusSpec::Range(d) => format!("Status{d}XX"),
+            StatusSpec::Default => "Default".to_string(),
+        })
+        .collect();
+    // `Error` is taken by the catalog variant.
+    let mut seen = std::collections::HashSet::from(["Error".to_string()]);
+    for n in names.iter_mut() {
+        while !seen.insert(n.clone()) {
+            n.push('_');
+        }
+    }
+    op.responses
+        .iter()
+        .zip(names)
+        .map(|(response, n)| Variant {
+            ident: names::ident(&n),
+            response,
+        })
+        .collect()
+}
+
+fn response_enum(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let name = op_type(op, "response");
+    let vs = variants(op);
+    let mut defs = Vec::new();
+    let mut arms = Vec::new();
+    let (mut uses_status_only, mut uses_json, mut uses_raw) = (false, false, false);
+    for v in &vs {
+        let ident = &v.ident;
+        let r = v.response;
+        let status_doc = match r.status {
+            StatusSpec::Code(c) => c.to_string(),
+            StatusSpec::Range(d) => format!("{d}XX"),
+            StatusSpec::Default => "default".to_string(),
+        };
+        let doc = doc_lines(&format!("{status_doc}: {}", r.description));
+        let (fixed, status_field) = match r.status {
+            StatusSpec::Code(c) => (Some(c), None),
+            _ => (None, Some(quote! { u16 })),
+        };
+        let status_expr = match fixed.map(proc_macro2::Literal::u16_unsuffixed) {
+            Some(c) => quote! { #c },
+            None => quote! { status },
+        };
+        let content = r.content.first();
+        match content {
+            None => {
+                match &status_field {
+                    None => defs.push(quote! { #doc #ident, }),
+                    Some(t) => defs.push(quote! { #doc #ident(#t), }),
+                }
+                let pat = if status_field.is_some() {
+                    quote! { Self::#ident(status) }
+                } else {
+                    quote! { Self::#ident }
+                };
+                arms.push(quote! { #pat => status_only(#status_expr), });
+                uses_status_only = true;
+            }
+            Some(c) if is_json(&c.media_type) && c.schema.is_some() => {
+                let ty = c
+                    .schema
+                    .as_ref()
+                    .map(|s| ctx.held(s, None))
+                    .unwrap_or_else(|| quote! { ::serde_json::Value });
+                match &status_field {
+                    None => defs.push(quote! { #doc #ident(#ty), }),
+                    Some(t) => defs.push(quote! { #doc #ident(#t, #ty), }),
+                }
+                let pat = if status_field.is_some() {
+                    quote! { Self::#ident(status, body) }
+                } else {
+                    quote! { Self::#ident(body) }
+                };
+                arms.push(quote! { #pat => json(#status_expr, &body), });
+                uses_json = true;
+            }
+            Some(c) => {
+                let mt = &c.media_type;
+                match &status_field {
+                    None => defs.push(quote! { #doc #ident(::axum::body::Bytes), }),
+                    Some(t) => defs.push(quote! { #doc #ident(#t, ::axum::body::Bytes), }),
+                }
+                let pat = if status_field.is_some() {
+                    quote! { Self::#ident(status, body) }
+                } else {
+                    quote! { Self::#ident(body) }
+                };
+                arms.push(quote! { #pat => raw(#status_expr, #mt, body), });
+                uses_raw = true;
+            }
+        }
+    }
+    if ctx.api.errors.is_some() {
+        defs.push(quote! {
+            /// An error of the catalog, answered with its status, message and solution.
+            Error(crate::catalog::ErrorCode),
+        });
+        arms.push(quote! { Self::Error(code) => crate::catalog::error_response(&[code]), });
+    }
+    let mut helpers = Vec::new();
+    if uses_status_only {
+        helpers.push(quote! {
+            fn status_only(status: u16) -> ::axum::response::Response {
+                ::axum::http::StatusCode::from_u16(status)
+                    .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+                    .into_response()
+            }
+        });
+    }
+    if uses_json {
+        helpers.push(quote! {
+            fn json<T: ::serde::Serialize>(status: u16, body: &T) -> ::axum::response::Response {
+                let status = ::axum::http::StatusCode::from_u16(status)
+                    .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+                (status, ::axum::Json(body)).into_response()
+            }
+        });
+    }
+    if uses_raw {
+        helpers.push(quote! {
+            fn raw(status: u16, content_type: &'static str, body: ::axum::body::Bytes) -> ::axum::response::Response {
+                let status = ::axum::http::StatusCode::from_u16(status)
+                    .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+                (status, [(::axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
+            }
+        });
+    }
+    let doc = format!(" Every answer `{} {}` declares.", op.method, op.path);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        pub enum #name {
+            #(#defs)*
+        }
+
+        impl ::axum::response::IntoResponse for #name {
+            fn into_response(self) -> ::axum::response::Response {
+                #(#helpers)*
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    }
+}
+
+fn trait_method(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
+    let method = names::ident(&op.rust_name);
+    let input = op_type(op, "input");
+    let response = op_type(op, "response");
+    let mut text = format!("`{} {}`", op.method, op.path);
+    if let Some(s) = &op.summary {
+        text.push_str(&format!(": {s}"));
+    }
+    if let Some(d) = &op.description
+        && op.summary.as_deref() != Some(d.as_str())
+    {
+        text.push_str(&format!("\n\n{d}"));
+    }
+    let docs = doc_lines(&text);
+    let deprecated = op.deprecated.then(|| quote! { #[deprecated] });
+    let auth = (has_auth && !op.security.is_empty()).then(|| quote! { auth: Auth<Self::Subject>, });
+    let _ = ctx;
+    quote! {
+        #docs
+        #deprecated
+        fn #method(&self, #auth input: #input) -> impl ::std::future::Future<Output = #response> + ::std::marker::Send;
+    }
+}
+
+fn routes(api: &Api) -> Vec<TokenStream> {
+    // axum takes one registration per path, with every method.
+    let mut by_path: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for op in &api.operations {
+        by_path.entry(op.path.as_str()).or_default().push(op);
+    }
+    by_path
+        .into_iter()
+        .map(|(path, ops)| {
+            let methods = ops.iter().enumerate().map(|(i, op)| {
+                let handler = format_ident!("handle_{}", op.rust_name);
+                let m = format_ident!("{}", op.method.to_ascii_lowercase());
+                if i == 0 {
+                    quote! { ::axum::routing::#m(#handler::<A>) }
+                } else {
+                    quote! { .#m(#handler::<A>) }
+                }
+            });
+            quote! { .route(#path, #(#methods)*) }
+        })
+        .collect()
+}
+
+/// Code literal for an optional code.
+fn code_list(code: &Option<String>) -> TokenStream {
+    match code {
+        Some(c) => quote! { &[#c] },
+        None => quote! { &[] },
+    }
+}
+
+fn handler(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
+    let api = ctx.api;
+    let handler = format_ident!("handle_{}", op.rust_name);
+    let method = names::ident(&op.rust_name);
+    let input = op_type(op, "input");
+    let uses_auth = has_auth && !op.security.is_empty();
+    let auth = if uses_auth {
+        auth_steps(ctx, op)
+    } else {
+        quote! {}
+    };
+    let auth_arg = uses_auth.then(|| quote! { auth, });
+
+    // Parameters other than credentials.
+    let mut param_steps = Vec::new();
+    let mut param_fields = Vec::new();
+    for p in &op.parameters {
+        let ident = names::ident(&p.rust_name);
+        let name = &p.name;
+        let raw = match p.location {
+            ParamLocation::Header => quote! {
+                parts.headers.get(#name).and_then(|v| v.to_str().ok()).map(::std::string::ToString::to_string)
+            },
+            ParamLocation::Query => {
+                quote! { crate::runtime::query_value(parts.uri.query(), #name) }
+            }
+            ParamLocation::Cookie => quote! { crate::runtime::cookie_value(&parts.headers, #name) },
+            ParamLocation::Path => quote! {
+                path_params.iter().find(|(k, _)| *k == #name).map(|(_, v)| v.clone())
+            },
+        };
+        if p.credential_of.is_some() {
+            // Checked in the authentication stage already.
+            let value = if p.required {
+                quote! { #raw.unwrap_or_default() }
+            } else {
+                raw
+            };
+            param_fields.push(quote! { #ident: #value, });
+            continue;
+        }
+        let kind = param_kind(&p.schema);
+        let required = p.required;
+        let check = validate::check(ctx, &p.schema, quote! { false });
+        let layers = validate::layers(ctx, &p.schema);
+        let ty = ctx.held(&p.schema, None);
+        param_steps.push(quote! {
+            let #ident: ::std::option::Option<::serde_json::Value> = #raw.map(|raw| crate::runtime::param_value(&raw, #kind));
+            cx.at(#name, |cx| match &#ident {
+                ::std::option::Option::Some(v) => { #check }
+                ::std::option::Option::None if #required => cx.fail("required", #layers),
+                ::std::option::Option::None => {}
+            });
+        });
+        let convert = quote! {
+            match #ident.map(::serde_json::from_value::<#ty>).transpose() {
+                ::std::result::Result::Ok(v) => v,
+                ::std::result::Result::Err(e) => return reject(400, &[], &::std::format!("parameter {}: {e}", #name)),
+            }
+        };
+        if p.required {
+            param_fields.push(quote! {
+                #ident: match #convert {
+                    ::std::option::Option::Some(v) => v,
+                    ::std::option::Option::None => return reject(400, &[], ::std::concat!("missing parameter ", #name)),
+                },
+            });
+        } else {
+            param_fields.push(quote! { #ident: #convert, });
+        }
+    }
+
+    let limit = constraints::body_limit_const(op);
+    // A body over the limit can only fail the size check of its largest file.
+    let too_large: Vec<&str> = constraints::file_fields(ctx, op)
+        .iter()
+        .flat_map(|f| &f.schema.file_checks)
+        .filter(|c| matches!(c.rule, FileRule::MaxBytes(_)))
+        .map(|c| c.code.as_str())
+        .take(1)
+        .collect();
+    let body_steps = body_steps(ctx, op);
+    let body_field = match body_kind(op) {
+        BodyKind::None => quote! {},
+        _ => quote! { body, },
+    };
+    let path_extract = op
+        .parameters
+        .iter()
+        .any(|p| p.location == ParamLocation::Path)
+        .then(|| quote! {
+            let path_params: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = match parts.extensions.get::<PathParams>() {
+                ::std::option::Option::Some(p) => p.0.clone(),
+                ::std::option::Option::None => ::std::vec::Vec::new(),
+            };
+        });
+    let path_arg = if path_extract.is_some() {
+        quote! { raw_params: ::axum::extract::RawPathParams, }
+    } else {
+        quote! {}
+    };
+    let path_store = if path_extract.is_some() {
+        quote! {
+            let mut req = req;
+            req.extensions_mut().insert(PathParams(
+                raw_params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ));
+        }
+    } else {
+        quote! {}
+    };
+    let _ = api;
+    quote! {
+        async fn #handler<A: Api>(
+            ::axum::extract::State(api): ::axum::extract::State<::std::sync::Arc<A>>,
+            #path_arg
+            req: ::axum::extract::Request,
+        ) -> ::axum::response::Response {
+            #path_store
+            let (parts, body) = req.into_parts();
+            #path_extract
+            #auth
+            let mut cx = crate::runtime::Validator::new();
+            #(#param_steps)*
+            if !cx.is_clean() {
+                return reject_violations(&cx.violations);
+            }
+            // Refuse an announced oversize body before reading any of it.
+            let announced = parts
+                .headers
+                .get(::axum::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if announced.is_some_and(|n| n > crate::constraints::#limit as u64) {
+                return reject(413, &[#(#too_large),*], "the request body is too large");
+            }
+            let bytes = match ::axum::body::to_bytes(body, crate::constraints::#limit).await {
+                ::std::result::Result::Ok(b) => b,
+                ::std::result::Result::Err(_) => {
+                    return reject(413, &[#(#too_large),*], "the request body is too large or was cut off");
+                }
+            };
+            #body_steps
+            let input = #input {
+                #(#param_fields)*
+                #body_field
+            };
+            api.#method(#auth_arg input).await.into_response()
+        }
+    }
+}
+
+fn param_kind(schema: &Schema) -> TokenStream {
+    let word = match &schema.shape {
+        Shape::Integer(_) => quote! { Integer },
+        Shape::Number(_) => quote! { Number },
+        Shape::Boolean => quote! { Boolean },
+        Shape::List(_) => quote! { List },
+        _ => quote! { String },
+    };
+    quote! { crate::runtime::ParamKind::#word }
+}
+
+/// Statements that read, check and convert the body into `body`.
+fn body_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let Some(rb) = &op.body else {
+        return quote! { let _ = bytes; };
+    };
+    let media_types: Vec<&str> = rb.content.iter().map(|c| c.media_type.as_str()).collect();
+    match body_kind(op) {
+        BodyKind::None => quote! { let _ = bytes; },
+        BodyKind::Raw => {
+            let required = rb.required;
+            quote! {
+                let content_type = parts.headers.get(::axum::http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                let body = if bytes.is_empty() {
+                    if #required {
+                        return reject(400, &[], "a request body is required");
+                    }
+                    ::std::option::Option::None
+                } else {
+                    if !crate::runtime::media_type_matches(&content_type, &[#(#media_types),*]) {
+                        return reject(415, &[], "unsupported content type");
+                    }
+                    ::std::option::Option::Some((content_type, bytes))
+                };
+            }
+        }
+        BodyKind::Json(schema) => {
+            let required = rb.required;
+            let content_check = (!rb.any_content_type).then(|| {
+                quote! {
+                    if !bytes.is_empty() {
+                        let content_type = parts.headers.get(::axum::http::header::CONTENT_TYPE)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("");
+                        if !crate::runtime::media_type_matches(content_type, &[#(#media_types),*]) {
+                            return reject(415, &[], "unsupported content type");
+                        }
+                    }
+                }
+            });
+            let not_object = match &rb.not_an_object {
+                NotAnObject::EmptyObject => quote! {
+                    let value = match value {
+                        ::std::option::Option::Some(v @ ::serde_json::Value::Object(_)) => v,
+                        _ => ::serde_json::Value::Object(::serde_json::Map::new()),
+                    };
+                },
+                NotAnObject::Code(c) => quote! {
+                    let value = match value {
+                        ::std::option::Option::Some(v @ ::serde_json::Value::Object(_)) => v,
+                        _ => return reject(400, &[#c], "the body is not a JSON object"),
+                    };
+                },
+                NotAnObject::Unspecified => quote! {
+                    let value = match value {
+                        ::std::option::Option::Some(v) => v,
+                        ::std::option::Option::None => return reject(400, &[], "the body is not valid JSON"),
+                    };
+                },
+            };
+            let nullable = ctx.nullable(schema);
+            let check = validate::check(ctx, schema, quote! { #nullable });
+            let files = file_steps(ctx, op);
+            let ty = ctx.held(schema, None);
+            let convert = quote! {
+                match ::serde_json::from_value::<#ty>(value) {
+                    ::std::result::Result::Ok(b) => b,
+                    ::std::result::Result::Err(e) => return reject(400, &[], &::std::format!("body: {e}")),
+                }
+            };
+            let convert = if required {
+                convert
+            } else {
+                quote! { ::std::option::Option::Some(#convert) }
+            };
+            let absent = if required {
+                quote! {}
+            } else {
+                quote! {
+                    if bytes.is_empty() {
+                        ::std::option::Option::None
+                    } else
+                }
+            };
+            quote! {
+                #content_check
+                let body = #absent {
+                    let value: ::std::option::Option<::serde_json::Value> = ::serde_json::from_slice(&bytes).ok();
+                    #not_object
+                    let mut cx = crate::runtime::Validator::new();
+                    {
+                        let v = &value;
+                        let cx = &mut cx;
+                        #check
+                    }
+                    if !cx.is_clean() {
+                        return reject_violations(&cx.violations);
+                    }
+                    #files
+                    #convert
+                };
+            }
+        }
+    }
+}
+
+/// File checks of top-level body fields, in the spec's order; the first failure answers.
+fn file_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let steps = constraints::file_fields(ctx, op).into_iter().map(|f| {
+        let name = &f.json_name;
+        let checks = constraints::checks_const(op, f);
+        quote! {
+            if let ::std::option::Option::Some(obj) = value.as_object()
+                && let ::std::option::Option::Some(::serde_json::Value::String(text)) = obj.get(#name)
+                && let ::std::option::Option::Some(bytes) = crate::runtime::decode_base64(text)
+                && let crate::runtime::FileVerdict::Refused(code) = crate::runtime::check_file(&bytes, crate::constraints::#checks, obj)
+            {
+                return reject(400, &[code], "file check failed");
+            }
+        }
+    });
+    quote! { #(#steps)* }
+}
+
+/// The authentication stages, in the spec's order, for the schemes `op` uses.
+fn auth_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let api = ctx.api;
+    let used: Vec<&String> = op.security.iter().flatten().collect();
+    // Stages first, then schemes in no stage, each as a stage of its own.
+    let mut stages: Vec<(Vec<&SecurityScheme>, Option<&AuthStage>)> = Vec::new();
+    for stage in &api.auth_stages {
+        let schemes: Vec<&SecurityScheme> = stage
+            .schemes
+            .iter()
+            .filter(|s| used.contains(s))
+            .filter_map(|s| api.scheme(s))
+            .collect();
+        if !schemes.is_empty() {
+            stages.push((schemes, Some(stage)));
+        }
+    }
+    for s in &api.security_schemes {
+        if used.contains(&&s.name)
+            && !api
+                .auth_stages
+                .iter()
+                .any(|st| st.schemes.contains(&s.name))
+        {
+            stages.push((vec![s], None));
+        }
+    }
+    let anonymous = op.security.iter().any(Vec::is_empty);
+    let steps = stages.iter().map(|(schemes, stage)| {
+        // Required when every alternative names a scheme of this stage.
+        let required = !anonymous
+            && op
+                .security
+                .iter()
+                .all(|alt| alt.iter().any(|n| schemes.iter().any(|s| &s.name == n)));
+        let reads = schemes.iter().map(|s| {
+            let ident = scheme_ident(&s.name);
+            let read = match &s.kind {
+                SchemeKind::HttpAuth { header, scheme } => {
+                    quote! { crate::runtime::scheme_credential(&parts.headers, #header, #scheme) }
+                }
+                SchemeKind::OAuth { header } => {
+                    quote! { crate::runtime::scheme_credential(&parts.headers, #header, "bearer") }
+                }
+                SchemeKind::ApiKey { location: ParamLocation::Header, name } => {
+                    quote! { crate::runtime::key_credential(&parts.headers, #name) }
+                }
+                SchemeKind::ApiKey { location: ParamLocation::Query, name } => {
+                    quote! { crate::runtime::credential_of(crate::runtime::query_value(parts.uri.query(), #name)) }
+                }
+                SchemeKind::ApiKey { name, .. } => {
+                    quote! { crate::runtime::credential_of(crate::runtime::cookie_value(&parts.headers, #name)) }
+                }
+            };
+            quote! { (Scheme::#ident, #read) }
+        });
+        let (missing, multiple, mismatch, gone) = match stage {
+            Some(st) => (code_list(&st.missing), st.multiple.as_ref().map(|c| quote! { &[#c] }), code_list(&st.mismatch), code_list(&st.gone)),
+            None => (quote! { &[] }, None, quote! { &[] }, quote! { &[] }),
+        };
+        let missing_check = required.then(|| quote! {
+            if present == 0 {
+                return reject(401, #missing, "no credential");
+            }
+        });
+        let multiple_check = multiple.map(|codes| quote! {
+            if present > 1 {
+                return reject(400, #codes, "more than one credential of one stage");
+            }
+        });
+        let per_scheme = schemes.iter().enumerate().map(|(i, s)| {
+            let empty = code_list(&s.codes.empty);
+            let malformed = code_list(&s.codes.malformed);
+            let unknown = code_list(&s.codes.unknown);
+            let expired = code_list(&s.codes.expired);
+            let name = &s.name;
+            let empty_msg = format!("empty credential for {name}");
+            let malformed_msg = format!("malformed credential for {name}");
+            let unknown_msg = format!("unknown credential for {name}");
+            let expired_msg = format!("expired credential for {name}");
+            // A header parameter that carries this credential may refine its format.
+            let format_check = op
+                .parameters
+                .iter()
+                .find(|p| p.credential_of.as_deref() == Some(s.name.as_str()))
+                .map(|p| {
+                    let check = validate::check(ctx, &p.schema, quote! { false });
+                    quote! {
+                        let mut format = crate::runtime::Validator::new();
+                        {
+                            let value = ::serde_json::Value::String(token.clone());
+                            let v = &value;
+                            let cx = &mut format;
+                            #check
+                        }
+                        if !format.is_clean() {
+                            let codes: ::std::vec::Vec<&'static str> = format.violations.iter().filter_map(|v| v.code).collect();
+                            let codes: &[&'static str] = if codes.is_empty() { #malformed } else { &codes };
+                            return reject(401, codes, #malformed_msg);
+                        }
+                    }
+                });
+            let scheme_var = format_ident!("scheme_{}", i);
+            let credential_var = format_ident!("credential_{}", i);
+            quote! {
+                let (scheme, credential) = (#scheme_var, #credential_var);
+                match credential {
+                    crate::runtime::Credential::Absent => {}
+                    crate::runtime::Credential::Empty => {
+                        return reject(401, #empty, #empty_msg);
+                    }
+                    crate::runtime::Credential::Malformed => {
+                        return reject(401, #malformed, #malformed_msg);
+                    }
+                    crate::runtime::Credential::Token(token) => {
+                        #format_check
+                        match api.authenticate(scheme, &token).await {
+                            ::std::result::Result::Ok(identity) => subjects.push((scheme, identity)),
+                            ::std::result::Result::Err(Refusal::Unknown) => {
+                                return reject(401, #unknown, #unknown_msg);
+                            }
+                            ::std::result::Result::Err(Refusal::Expired) => {
+                                return reject(401, #expired, #expired_msg);
+                            }
+                            ::std::result::Result::Err(Refusal::Malformed) => {
+                                return reject(401, #malformed, #malformed_msg);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        let scheme_vars: Vec<Ident> = (0..schemes.len()).map(|i| format_ident!("scheme_{}", i)).collect();
+        let credential_vars: Vec<Ident> = (0..schemes.len()).map(|i| format_ident!("credential_{}", i)).collect();
+        quote! {
+            {
+                let credentials = [#(#reads),*];
+                let present = credentials
+                    .iter()
+                    .filter(|(_, c)| *c != crate::runtime::Credential::Absent)
+                    .count();
+                #multiple_check
+                #missing_check
+                let mut subjects: ::std::vec::Vec<(Scheme, Identity<A::Subject>)> = ::std::vec::Vec::new();
+                let [#((#scheme_vars, #credential_vars)),*] = credentials;
+                #(#per_scheme)*
+                if subjects.windows(2).any(|w| w[0].1.subject != w[1].1.subject) {
+                    return reject(403, #mismatch, "the credentials name different subjects");
+                }
+                if subjects.iter().any(|(_, identity)| identity.gone) {
+                    return reject(404, #gone, "the subject is gone");
+                }
+                accepted.extend(subjects.into_iter().map(|(scheme, identity)| (scheme, identity.subject)));
+            }
+        }
+    });
+    let alternatives = op.security.iter().map(|alt| {
+        let idents = alt.iter().map(|n| scheme_ident(n));
+        quote! { &[#(Scheme::#idents),*] }
+    });
+    quote! {
+        let mut accepted: ::std::vec::Vec<(Scheme, A::Subject)> = ::std::vec::Vec::new();
+        #(#steps)*
+        // The credentials sent must satisfy one of the spec's alternatives.
+        let alternatives: &[&[Scheme]] = &[#(#alternatives),*];
+        if !alternatives
+            .iter()
+            .any(|alt| alt.iter().all(|s| accepted.iter().any(|(a, _)| a == s)))
+        {
+            return reject(401, &[], "the credentials sent match none of the operation's security requirements");
+        }
+        let auth = Auth { accepted };
+    }
+}
