@@ -40,6 +40,18 @@ pub enum Error {
 /// The support module every generated crate carries.
 const RUNTIME: &str = include_str!("../runtime/runtime.rs");
 
+/// The printed runtime module; the same for every spec, so printed once.
+fn runtime() -> Result<String, Error> {
+    static PRINTED: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    PRINTED
+        .get_or_init(|| output::render_text("runtime.rs", RUNTIME).map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|message| Error::Unparsable {
+            file: "runtime.rs".into(),
+            message,
+        })
+}
+
 /// Generate the source files of a crate for `api`.
 pub fn generate(api: &Api) -> Result<Output, Error> {
     let ctx = types::Ctx::new(api);
@@ -82,10 +94,7 @@ pub fn generate(api: &Api) -> Result<Output, Error> {
         "server.rs".into(),
         output::render("server.rs", server::emit(&ctx))?,
     ));
-    files.push((
-        "runtime.rs".into(),
-        output::render_text("runtime.rs", RUNTIME)?,
-    ));
+    files.push(("runtime.rs".into(), runtime()?));
     Ok(Output { files })
 }
 

@@ -92,15 +92,17 @@ fn structure(ctx: &Ctx<'_>, id: TypeId, t: &TypeDef, s: &Struct) -> TokenStream 
         let mut docs = f.docs.clone();
         docs.deprecated |= f.schema.docs.deprecated;
         let docs = docs_of(&docs, any_note(&f.schema));
+        // Rename only where the Rust name differs from the wire name.
+        let rename = (f.rust_name != f.json_name).then(|| quote! { rename = #json, });
         let (ty, attrs) = match (f.required, nullable) {
-            (true, false) => (ty, quote! { #[serde(rename = #json)] }),
+            (true, false) => (ty, rename.as_ref().map(|r| quote! { #[serde(#r)] }).unwrap_or_default()),
             (true, true) => (
                 quote! { ::std::option::Option<#ty> },
-                quote! { #[serde(rename = #json)] },
+                rename.as_ref().map(|r| quote! { #[serde(#r)] }).unwrap_or_default(),
             ),
             (false, false) => (
                 quote! { ::std::option::Option<#ty> },
-                quote! { #[serde(rename = #json, default, skip_serializing_if = "::std::option::Option::is_none")] },
+                quote! { #[serde(#rename default, skip_serializing_if = "::std::option::Option::is_none")] },
             ),
             // Absent and null are different answers: `None` is absent,
             // `Some(None)` is an explicit null.
@@ -108,7 +110,7 @@ fn structure(ctx: &Ctx<'_>, id: TypeId, t: &TypeDef, s: &Struct) -> TokenStream 
                 quote! { ::std::option::Option<::std::option::Option<#ty>> },
                 quote! {
                     #[serde(
-                        rename = #json,
+                        #rename
                         default,
                         skip_serializing_if = "::std::option::Option::is_none",
                         with = "crate::runtime::double_option"

@@ -354,8 +354,9 @@ pub const CATALOG: [crate::runtime::Entry; 43usize] = [
     },
 ];
 /// The code answered for unexpected server faults.
-pub const FALLBACK: ::std::option::Option<ErrorCode> =
-    ::std::option::Option::Some(ErrorCode::ER999);
+pub const FALLBACK: ::std::option::Option<ErrorCode> = ::std::option::Option::Some(
+    ErrorCode::ER999,
+);
 impl ErrorCode {
     /// Every code, in code order.
     pub const ALL: [ErrorCode; 43usize] = [
@@ -433,6 +434,9 @@ impl ::std::fmt::Display for ErrorCode {
 }
 /// The error response for `codes` (status of the first), in the spec's error layout.
 pub fn error_response(codes: &[ErrorCode]) -> ::axum::response::Response {
-    let entries: ::std::vec::Vec<crate::runtime::Entry> = codes.iter().map(|c| c.entry()).collect();
+    let entries: ::std::vec::Vec<crate::runtime::Entry> = codes
+        .iter()
+        .map(|c| c.entry())
+        .collect();
     crate::runtime::error_response(&entries)
 }

@@ -29,15 +29,14 @@ pub const UPLOAD_IDENTITY_DOCUMENT_DATA_FILE_CHECKS: &[crate::runtime::FileCheck
         code: "ER904",
     },
     crate::runtime::FileCheck {
-        rule: crate::runtime::FileRule::MaxBytes(UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_BYTES),
+        rule: crate::runtime::FileRule::MaxBytes(
+            UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_BYTES,
+        ),
         code: "ER902",
     },
     crate::runtime::FileCheck {
         rule: crate::runtime::FileRule::MediaType {
-            allow: &[
-                crate::runtime::MediaType::Jpeg,
-                crate::runtime::MediaType::Png,
-            ],
+            allow: &[crate::runtime::MediaType::Jpeg, crate::runtime::MediaType::Png],
             refuse: &[
                 crate::runtime::MediaType::Gif,
                 crate::runtime::MediaType::Bmp,
@@ -54,35 +53,51 @@ pub const UPLOAD_IDENTITY_DOCUMENT_DATA_FILE_CHECKS: &[crate::runtime::FileCheck
         code: "ER918",
     },
     crate::runtime::FileCheck {
-        rule: crate::runtime::FileRule::MaxWidth(UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_WIDTH),
+        rule: crate::runtime::FileRule::MaxWidth(
+            UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_WIDTH,
+        ),
         code: "ER908",
     },
     crate::runtime::FileCheck {
-        rule: crate::runtime::FileRule::MinWidth(UPLOAD_IDENTITY_DOCUMENT_DATA_MIN_WIDTH),
+        rule: crate::runtime::FileRule::MinWidth(
+            UPLOAD_IDENTITY_DOCUMENT_DATA_MIN_WIDTH,
+        ),
         code: "ER909",
     },
     crate::runtime::FileCheck {
-        rule: crate::runtime::FileRule::MaxHeight(UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_HEIGHT),
+        rule: crate::runtime::FileRule::MaxHeight(
+            UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_HEIGHT,
+        ),
         code: "ER910",
     },
     crate::runtime::FileCheck {
-        rule: crate::runtime::FileRule::MinHeight(UPLOAD_IDENTITY_DOCUMENT_DATA_MIN_HEIGHT),
+        rule: crate::runtime::FileRule::MinHeight(
+            UPLOAD_IDENTITY_DOCUMENT_DATA_MIN_HEIGHT,
+        ),
         code: "ER911",
     },
     crate::runtime::FileCheck {
-        rule: crate::runtime::FileRule::MinPixels(UPLOAD_IDENTITY_DOCUMENT_DATA_MIN_PIXELS),
+        rule: crate::runtime::FileRule::MinPixels(
+            UPLOAD_IDENTITY_DOCUMENT_DATA_MIN_PIXELS,
+        ),
         code: "ER912",
     },
     crate::runtime::FileCheck {
-        rule: crate::runtime::FileRule::MaxPixels(UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_PIXELS),
+        rule: crate::runtime::FileRule::MaxPixels(
+            UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_PIXELS,
+        ),
         code: "ER913",
     },
     crate::runtime::FileCheck {
-        rule: crate::runtime::FileRule::MaxRatio(UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_RATIO),
+        rule: crate::runtime::FileRule::MaxRatio(
+            UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_RATIO,
+        ),
         code: "ER914",
     },
     crate::runtime::FileCheck {
-        rule: crate::runtime::FileRule::MinRatio(UPLOAD_IDENTITY_DOCUMENT_DATA_MIN_RATIO),
+        rule: crate::runtime::FileRule::MinRatio(
+            UPLOAD_IDENTITY_DOCUMENT_DATA_MIN_RATIO,
+        ),
         code: "ER915",
     },
     crate::runtime::FileCheck {
@@ -103,10 +118,7 @@ pub const UPLOAD_IDENTITY_DOCUMENT_DATA_FILE_CHECKS: &[crate::runtime::FileCheck
             ],
             when: &[
                 ("documentSide", &["Front", "Back"]),
-                (
-                    "documentType",
-                    &["IdentityCard", "DrivingLicence", "ResidencePermit"],
-                ),
+                ("documentType", &["IdentityCard", "DrivingLicence", "ResidencePermit"]),
             ],
         },
         code: "ER917",

@@ -10,11 +10,7 @@
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Account {
     /// Account identifier such as IBAN or wallet address.
-    #[serde(
-        rename = "identifier",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub identifier: ::std::option::Option<::std::string::String>,
     /// Indicates whether the account limit has been raised.
     #[serde(
@@ -24,11 +20,7 @@ pub struct Account {
     )]
     pub limit_raised: ::std::option::Option<bool>,
     /// Human-readable label for the account (e.g. “My bank account”).
-    #[serde(
-        rename = "name",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// The account type.
     #[serde(
@@ -38,11 +30,7 @@ pub struct Account {
     )]
     pub type_: ::std::option::Option<::std::string::String>,
     /// Indicates whether the account has been verified.
-    #[serde(
-        rename = "verified",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub verified: ::std::option::Option<bool>,
 }
 /// The state of one verification step.
@@ -56,7 +44,7 @@ pub struct Account {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum CheckStatus {
     #[serde(rename = "open")]
@@ -70,7 +58,12 @@ pub enum CheckStatus {
 }
 impl CheckStatus {
     /// Every value, in the spec's order.
-    pub const ALL: [Self; 4usize] = [Self::Open, Self::Pending, Self::Failed, Self::Verified];
+    pub const ALL: [Self; 4usize] = [
+        Self::Open,
+        Self::Pending,
+        Self::Failed,
+        Self::Verified,
+    ];
     /// The value on the wire.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -106,7 +99,7 @@ pub enum DestinationTag {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum DocumentSide {
     #[serde(rename = "Front")]
@@ -160,7 +153,7 @@ impl ::std::fmt::Display for DocumentSide {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum DocumentType {
     #[serde(rename = "Passport")]
@@ -222,11 +215,8 @@ impl ::std::fmt::Display for DocumentType {
 /// One error with its code, message and solution.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Error {
-    #[serde(rename = "code")]
     pub code: crate::models::ErrorCode,
-    #[serde(rename = "message")]
     pub message: ::std::string::String,
-    #[serde(rename = "solution")]
     pub solution: ::std::string::String,
 }
 /// The error codes of this API; `x-specgate-errors` holds their status, message and solution.
@@ -240,7 +230,7 @@ pub struct Error {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum ErrorCode {
     #[serde(rename = "ER067")]
@@ -435,14 +425,15 @@ impl ::std::fmt::Display for ErrorCode {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErrorResponse {
     /// The errors of the request, keyed by their code.
-    #[serde(rename = "errors")]
-    pub errors: ::std::collections::BTreeMap<::std::string::String, crate::models::Error>,
+    pub errors: ::std::collections::BTreeMap<
+        ::std::string::String,
+        crate::models::Error,
+    >,
 }
 /// An amount in a fiat currency.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FiatAmount {
     /// The fiat amount.
-    #[serde(rename = "amount")]
     pub amount: f32,
     /// The fiat currency code.
     #[serde(rename = "currencyCode")]
@@ -451,23 +442,11 @@ pub struct FiatAmount {
 /// An IBAN account of the user.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IbanAccount {
-    #[serde(
-        rename = "holder",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub holder: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "number",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub number: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "verified",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub verified: ::std::option::Option<bool>,
 }
 /// The review state of one identity document of the user.
@@ -488,11 +467,7 @@ pub struct IdentityDocumentStatus {
     )]
     pub document_type: ::std::option::Option<crate::models::DocumentType>,
     /// The status of the document.
-    #[serde(
-        rename = "status",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<crate::models::IdentityDocumentStatusStatus>,
 }
 /// The status of the document.
@@ -506,7 +481,7 @@ pub struct IdentityDocumentStatus {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum IdentityDocumentStatusStatus {
     #[serde(rename = "missing")]
@@ -520,7 +495,12 @@ pub enum IdentityDocumentStatusStatus {
 }
 impl IdentityDocumentStatusStatus {
     /// Every value, in the spec's order.
-    pub const ALL: [Self; 4usize] = [Self::Missing, Self::Pending, Self::Present, Self::Rejected];
+    pub const ALL: [Self; 4usize] = [
+        Self::Missing,
+        Self::Pending,
+        Self::Present,
+        Self::Rejected,
+    ];
     /// The value on the wire.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -540,7 +520,6 @@ impl ::std::fmt::Display for IdentityDocumentStatusStatus {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IdentityDocumentUpload {
     /// The base64 encoded binary image data (max 5MB un-encoded).
-    #[serde(rename = "data")]
     pub data: crate::runtime::Base64,
     /// The document side.
     #[serde(rename = "documentSide")]
@@ -552,40 +531,20 @@ pub struct IdentityDocumentUpload {
 /// Trade limits of the user.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Limits {
-    #[serde(
-        rename = "buy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub buy: ::std::option::Option<crate::models::TradeLimit>,
-    #[serde(
-        rename = "sell",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sell: ::std::option::Option<crate::models::TradeLimit>,
 }
 /// A trade limit and what remains of it.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TradeLimit {
     /// The interval of the trade limit.
-    #[serde(
-        rename = "interval",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub interval: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "limit",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub limit: ::std::option::Option<crate::models::FiatAmount>,
-    #[serde(
-        rename = "remaining",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub remaining: ::std::option::Option<crate::models::FiatAmount>,
 }
 /// A registered user.
@@ -619,15 +578,18 @@ pub struct User {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub enabled_iban_accounts: ::std::option::Option<::std::vec::Vec<crate::models::IbanAccount>>,
+    pub enabled_iban_accounts: ::std::option::Option<
+        ::std::vec::Vec<crate::models::IbanAccount>,
+    >,
     /// Enabled wallet addresses of the user.
     #[serde(
         rename = "enabledWalletAddresses",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub enabled_wallet_addresses:
-        ::std::option::Option<::std::vec::Vec<crate::models::WalletAddress>>,
+    pub enabled_wallet_addresses: ::std::option::Option<
+        ::std::vec::Vec<crate::models::WalletAddress>,
+    >,
     /// First name of the user.
     #[serde(
         rename = "firstName",
@@ -635,11 +597,7 @@ pub struct User {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub first_name: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "is_business",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub is_business: ::std::option::Option<bool>,
     /// Last name of the user.
     #[serde(
@@ -648,11 +606,7 @@ pub struct User {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub last_name: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "limits",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub limits: ::std::option::Option<crate::models::Limits>,
     /// Phone number of the user.
     #[serde(
@@ -662,11 +616,7 @@ pub struct User {
     )]
     pub phone_number: ::std::option::Option<::std::string::String>,
     /// Region of the user.
-    #[serde(
-        rename = "region",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub region: ::std::option::Option<::std::string::String>,
     /// Registration date of the user.
     #[serde(
@@ -675,11 +625,7 @@ pub struct User {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub registration_date: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
-    #[serde(
-        rename = "status",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<crate::models::VerificationStatus>,
     #[serde(
         rename = "verificationLevel",
@@ -697,22 +643,26 @@ pub struct VerificationDetails {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub amld5_verification_status:
-        ::std::option::Option<crate::models::VerificationDetailsAmld5VerificationStatus>,
+    pub amld5_verification_status: ::std::option::Option<
+        crate::models::VerificationDetailsAmld5VerificationStatus,
+    >,
     /// Status of the email address verification.
     #[serde(
         rename = "emailAddressVerificationStatus",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub email_address_verification_status: ::std::option::Option<crate::models::CheckStatus>,
+    pub email_address_verification_status: ::std::option::Option<
+        crate::models::CheckStatus,
+    >,
     #[serde(
         rename = "identityDocumentVerificationStatus",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub identity_document_verification_status:
-        ::std::option::Option<::std::vec::Vec<crate::models::IdentityDocumentStatus>>,
+    pub identity_document_verification_status: ::std::option::Option<
+        ::std::vec::Vec<crate::models::IdentityDocumentStatus>,
+    >,
     /// Status of the identity verification.
     #[serde(
         rename = "identityVerificationStatus",
@@ -726,7 +676,9 @@ pub struct VerificationDetails {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub privacy_agreement_verification_status: ::std::option::Option<crate::models::CheckStatus>,
+    pub privacy_agreement_verification_status: ::std::option::Option<
+        crate::models::CheckStatus,
+    >,
     /// Status of the residential address verification.
     #[serde(
         rename = "residentialAddressVerificationStatus",
@@ -748,7 +700,7 @@ pub struct VerificationDetails {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum VerificationDetailsAmld5VerificationStatus {
     #[serde(rename = "open")]
@@ -783,7 +735,7 @@ impl ::std::fmt::Display for VerificationDetailsAmld5VerificationStatus {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum VerificationDetailsResidentialAddressVerificationStatus {
     #[serde(rename = "missing")]
@@ -813,10 +765,8 @@ pub struct VerificationLevel {
     #[serde(rename = "buyLimit")]
     pub buy_limit: crate::models::FiatAmount,
     /// The verification level UUID.
-    #[serde(rename = "id")]
     pub id: ::uuid::Uuid,
     /// The verification level identifier.
-    #[serde(rename = "level")]
     pub level: ::std::string::String,
     #[serde(rename = "sellLimit")]
     pub sell_limit: crate::models::FiatAmount,
@@ -825,24 +775,12 @@ pub struct VerificationLevel {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VerificationStatus {
     /// Description of the validation status.
-    #[serde(
-        rename = "description",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "details",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub details: ::std::option::Option<crate::models::VerificationDetails>,
     /// The validation status.
-    #[serde(
-        rename = "status",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<crate::models::VerificationStatusStatus>,
 }
 /// The validation status.
@@ -856,7 +794,7 @@ pub struct VerificationStatus {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum VerificationStatusStatus {
     #[serde(rename = "pending")]
@@ -895,18 +833,10 @@ impl ::std::fmt::Display for VerificationStatusStatus {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WalletAddress {
     /// The address.
-    #[serde(
-        rename = "address",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<::std::string::String>,
     /// The currency.
-    #[serde(
-        rename = "currency",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     #[serde(
         rename = "destinationTag",
@@ -914,34 +844,25 @@ pub struct WalletAddress {
         skip_serializing_if = "::std::option::Option::is_none",
         with = "crate::runtime::double_option"
     )]
-    pub destination_tag:
-        ::std::option::Option<::std::option::Option<crate::models::DestinationTag>>,
+    pub destination_tag: ::std::option::Option<
+        ::std::option::Option<crate::models::DestinationTag>,
+    >,
     /// The id.
-    #[serde(
-        rename = "id",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
     /// A descriptive name.
-    #[serde(
-        rename = "name",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "status",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<crate::models::WalletStatus>,
     #[serde(
         rename = "verificationStatus",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub verification_status: ::std::option::Option<crate::models::WalletVerificationRequirement>,
+    pub verification_status: ::std::option::Option<
+        crate::models::WalletVerificationRequirement,
+    >,
     #[serde(
         rename = "walletType",
         default,
@@ -959,7 +880,7 @@ pub struct WalletAddress {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum WalletStatus {
     #[serde(rename = "open")]
@@ -1008,7 +929,7 @@ impl ::std::fmt::Display for WalletStatus {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum WalletType {
     #[serde(rename = "vasp")]
@@ -1042,7 +963,7 @@ impl ::std::fmt::Display for WalletType {
     PartialOrd,
     Ord,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub enum WalletVerificationRequirement {
     #[serde(rename = "required")]

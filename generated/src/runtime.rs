@@ -10,13 +10,13 @@
 //! so it depends only on `std`, `serde`, `serde_json`, `axum` and `regex`, and it never
 //! panics, whatever the request holds.
 #![allow(dead_code)]
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::sync::{LazyLock, Mutex, PoisonError};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Map, Number, Value};
-use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
-use std::sync::{LazyLock, Mutex, PoisonError};
 /// An error code of the spec's catalog.
 pub type Code = &'static str;
 /// One failed rule at a JSON pointer, with the error code the spec maps it to.
@@ -41,9 +41,7 @@ impl Codes {
 /// then the named type): in each layer the exact failure first, then that
 /// layer's "default".
 pub fn code_for(failure: &str, layers: &[Codes]) -> Option<Code> {
-    layers
-        .iter()
-        .find_map(|layer| layer.get(failure).or_else(|| layer.get("default")))
+    layers.iter().find_map(|layer| layer.get(failure).or_else(|| layer.get("default")))
 }
 /// Walks a JSON value, collecting violations with JSON pointers (RFC 6901
 /// escaping).
@@ -87,11 +85,12 @@ impl Validator {
     }
     /// Record that `failure` happened here, with an explicit code.
     pub fn fail_with(&mut self, failure: &'static str, code: Option<Code>) {
-        self.violations.push(Violation {
-            pointer: self.pointer.clone(),
-            failure,
-            code,
-        });
+        self.violations
+            .push(Violation {
+                pointer: self.pointer.clone(),
+                failure,
+                code,
+            });
     }
     pub fn is_clean(&self) -> bool {
         self.violations.is_empty()
@@ -323,10 +322,8 @@ pub fn check_number(
     Some(x)
 }
 fn is_integral(n: &Number) -> bool {
-    n.is_i64()
-        || n.is_u64()
-        || n.as_f64()
-            .is_some_and(|f| f.is_finite() && f.fract() == 0.0)
+    n.is_i64() || n.is_u64()
+        || n.as_f64().is_some_and(|f| f.is_finite() && f.fract() == 0.0)
 }
 /// Integers are compared exactly with integral bounds: an i64 far from zero
 /// does not fit an f64, and a bound must not move by rounding.
@@ -401,11 +398,13 @@ pub fn check_array<'v>(
 }
 fn all_unique(items: &[Value]) -> bool {
     let mut seen = HashSet::with_capacity(items.len());
-    items.iter().all(|item| {
-        let mut key = String::new();
-        canonical(item, &mut key);
-        seen.insert(key)
-    })
+    items
+        .iter()
+        .all(|item| {
+            let mut key = String::new();
+            canonical(item, &mut key);
+            seen.insert(key)
+        })
 }
 /// Text that is equal for two values exactly when JSON Schema calls them equal.
 fn canonical(v: &Value, out: &mut String) {
@@ -642,8 +641,7 @@ fn full_time(b: &[u8]) -> bool {
 /// RFC 3339 date-time: full-date "T"/"t" full-time, offset Z/z or ±hh:mm.
 pub fn is_date_time(s: &str) -> bool {
     let b = s.as_bytes();
-    matches!(b.get(10), Some(b'T' | b't'))
-        && b.get(..10).is_some_and(full_date)
+    matches!(b.get(10), Some(b'T' | b't')) && b.get(..10).is_some_and(full_date)
         && b.get(11..).is_some_and(full_time)
 }
 /// RFC 3339 full-date.
@@ -654,10 +652,13 @@ pub fn is_date(s: &str) -> bool {
 pub fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+        && b
+            .iter()
+            .enumerate()
+            .all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => *c == b'-',
+                _ => c.is_ascii_hexdigit(),
+            })
 }
 type PatternCache = HashMap<&'static str, Option<regex::Regex>>;
 /// Each spec pattern is compiled once; None marks one that cannot be.
@@ -668,10 +669,7 @@ static PATTERNS: LazyLock<Mutex<PatternCache>> = LazyLock::new(Mutex::default);
 pub fn pattern_matches(pattern: &'static str, s: &str) -> bool {
     let compiled = {
         let mut cache = PATTERNS.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .entry(pattern)
-            .or_insert_with(|| compile_pattern(pattern))
-            .clone()
+        cache.entry(pattern).or_insert_with(|| compile_pattern(pattern)).clone()
     };
     compiled.is_none_or(|re| re.is_match(s))
 }
@@ -687,10 +685,7 @@ const ECMA_SPACE: &str = r"\t\n\x0B\x0C\r\x20\xA0\x{1680}\x{2000}-\x{200A}\x{202
 enum Atom {
     Char(char),
     /// Class contents in regex-crate syntax.
-    Class {
-        negated: bool,
-        items: &'static str,
-    },
+    Class { negated: bool, items: &'static str },
     /// An assertion (only outside brackets).
     Assertion(&'static str),
 }
@@ -737,14 +732,16 @@ pub fn ecma_to_regex(pattern: &str) -> Option<String> {
                     out.push('(');
                 }
             }
-            '{' => match quantifier_len(&chars, i) {
-                Some(n) => {
-                    out.push('{');
-                    out.extend(chars.get(i..i + n)?);
-                    i += n;
+            '{' => {
+                match quantifier_len(&chars, i) {
+                    Some(n) => {
+                        out.push('{');
+                        out.extend(chars.get(i..i + n)?);
+                        i += n;
+                    }
+                    None => push_literal(&mut out, c),
                 }
-                None => push_literal(&mut out, c),
-            },
+            }
             '}' | ']' => push_literal(&mut out, c),
             '^' | '$' | '|' | ')' | '*' | '+' | '?' => out.push(c),
             _ => push_literal(&mut out, c),
@@ -762,18 +759,13 @@ fn quantifier_len(chars: &[char], start: usize) -> Option<usize> {
     let mut n = lead;
     if rest.get(n) == Some(&',') {
         n += 1;
-        n += rest
-            .get(n..)?
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        n += rest.get(n..)?.iter().take_while(|c| c.is_ascii_digit()).count();
     }
     (rest.get(n) == Some(&'}')).then_some(n + 1)
 }
 fn hex_value(chars: &[char], start: usize, len: usize) -> Option<u32> {
     let run = chars.get(start..start + len)?;
-    run.iter()
-        .try_fold(0, |n, c| Some(n * 16 + c.to_digit(16)?))
+    run.iter().try_fold(0, |n, c| Some(n * 16 + c.to_digit(16)?))
 }
 /// The escape whose letter is at `i` (just after the backslash).
 fn escape(chars: &[char], i: usize, in_class: bool) -> Option<(Atom, usize)> {
@@ -802,33 +794,37 @@ fn escape(chars: &[char], i: usize, in_class: bool) -> Option<(Atom, usize)> {
             next += 1;
             Atom::Char(char::from_u32(u32::from(*letter) % 32)?)
         }
-        'x' => match hex_value(chars, next, 2) {
-            Some(v) => {
-                next += 2;
-                Atom::Char(char::from_u32(v)?)
-            }
-            None => Atom::Char('x'),
-        },
-        'u' => match hex_value(chars, next, 4) {
-            Some(hi @ 0xD800..=0xDBFF) => {
-                let lo = match (chars.get(next + 4), chars.get(next + 5)) {
-                    (Some('\\'), Some('u')) => hex_value(chars, next + 6, 4)?,
-                    _ => return None,
-                };
-                if !(0xDC00..=0xDFFF).contains(&lo) {
-                    return None;
+        'x' => {
+            match hex_value(chars, next, 2) {
+                Some(v) => {
+                    next += 2;
+                    Atom::Char(char::from_u32(v)?)
                 }
-                next += 10;
-                Atom::Char(char::from_u32(
-                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00),
-                )?)
+                None => Atom::Char('x'),
             }
-            Some(v) => {
-                next += 4;
-                Atom::Char(char::from_u32(v)?)
+        }
+        'u' => {
+            match hex_value(chars, next, 4) {
+                Some(hi @ 0xD800..=0xDBFF) => {
+                    let lo = match (chars.get(next + 4), chars.get(next + 5)) {
+                        (Some('\\'), Some('u')) => hex_value(chars, next + 6, 4)?,
+                        _ => return None,
+                    };
+                    if !(0xDC00..=0xDFFF).contains(&lo) {
+                        return None;
+                    }
+                    next += 10;
+                    Atom::Char(
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?,
+                    )
+                }
+                Some(v) => {
+                    next += 4;
+                    Atom::Char(char::from_u32(v)?)
+                }
+                None => Atom::Char('u'),
             }
-            None => Atom::Char('u'),
-        },
+        }
         other => Atom::Char(other),
     };
     Some((atom, next))
@@ -876,11 +872,9 @@ fn class(chars: &[char], mut i: usize, out: &mut String) -> Option<usize> {
         }
     }
     if body.is_empty() {
-        out.push_str(if negated {
-            r"[\x{0}-\x{10FFFF}]"
-        } else {
-            r"[^\x{0}-\x{10FFFF}]"
-        });
+        out.push_str(
+            if negated { r"[\x{0}-\x{10FFFF}]" } else { r"[^\x{0}-\x{10FFFF}]" },
+        );
     } else {
         out.push('[');
         if negated {
@@ -892,11 +886,7 @@ fn class(chars: &[char], mut i: usize, out: &mut String) -> Option<usize> {
     Some(i)
 }
 fn class_atom(chars: &[char], c: char, i: usize) -> Option<(Atom, usize)> {
-    if c == '\\' {
-        escape(chars, i, true)
-    } else {
-        Some((Atom::Char(c), i))
-    }
+    if c == '\\' { escape(chars, i, true) } else { Some((Atom::Char(c), i)) }
 }
 fn push_atom(out: &mut String, atom: Atom, in_class: bool) {
     match atom {
@@ -930,14 +920,19 @@ pub enum Credential {
 }
 /// The only value of `header`, trimmed of surrounding spaces and tabs; Err
 /// when it is absent or repeated.
-fn single_header<'h>(headers: &'h HeaderMap, header: &str) -> Result<&'h [u8], Credential> {
+fn single_header<'h>(
+    headers: &'h HeaderMap,
+    header: &str,
+) -> Result<&'h [u8], Credential> {
     let mut values = headers.get_all(header).iter();
     let (Some(value), None) = (values.next(), values.next()) else {
-        return Err(if headers.contains_key(header) {
-            Credential::Malformed
-        } else {
-            Credential::Absent
-        });
+        return Err(
+            if headers.contains_key(header) {
+                Credential::Malformed
+            } else {
+                Credential::Absent
+            },
+        );
     };
     Ok(value.as_bytes().trim_ascii())
 }
@@ -960,10 +955,9 @@ pub fn scheme_credential(headers: &HeaderMap, header: &str, scheme: &str) -> Cre
         return Credential::Empty;
     }
     let (word, token) = match value.iter().position(|c| *c == b' ') {
-        Some(at) => (
-            value.get(..at).unwrap_or_default(),
-            value.get(at..).unwrap_or_default(),
-        ),
+        Some(at) => {
+            (value.get(..at).unwrap_or_default(), value.get(at..).unwrap_or_default())
+        }
         None => (value, &[][..]),
     };
     if !word.eq_ignore_ascii_case(scheme.as_bytes()) {
@@ -1010,13 +1004,14 @@ pub fn error_body(entries: &[Entry]) -> Value {
     let mut errors = Map::new();
     for e in entries {
         if !errors.contains_key(e.code) {
-            errors.insert(
-                e.code.to_owned(),
-                serde_json::json!(
-                    { "code" : e.code, "message" : e.message, "solution" : e.solution
-                    }
-                ),
-            );
+            errors
+                .insert(
+                    e.code.to_owned(),
+                    serde_json::json!(
+                        { "code" : e.code, "message" : e.message, "solution" : e.solution
+                        }
+                    ),
+                );
         }
     }
     serde_json::json!({ "errors" : errors })
@@ -1030,10 +1025,9 @@ pub fn error_response(entries: &[Entry]) -> Response {
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = Response::new(Body::from(error_body(entries).to_string()));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 /// File types recognised by their magic bytes.
@@ -1092,11 +1086,7 @@ const CRC_TABLE: [u32; 256] = {
         let mut c = n as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 == 1 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
+            c = if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
             k += 1;
         }
         table[n] = c;
@@ -1106,9 +1096,9 @@ const CRC_TABLE: [u32; 256] = {
 };
 /// CRC-32 of `bytes`, as PNG chunks carry it.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    !bytes.iter().fold(!0u32, |c, b| {
-        CRC_TABLE[usize::from((c as u8) ^ b)] ^ (c >> 8)
-    })
+    !bytes
+        .iter()
+        .fold(!0u32, |c, b| { CRC_TABLE[usize::from((c as u8) ^ b)] ^ (c >> 8) })
 }
 fn be_u32(b: &[u8], at: usize) -> Option<u32> {
     let four: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
@@ -1120,7 +1110,8 @@ fn be_u16(b: &[u8], at: usize) -> Option<u16> {
 }
 /// The signature and a well-formed IHDR as the first chunk.
 fn png_dimensions(b: &[u8]) -> Option<(u32, u32)> {
-    if !b.starts_with(&PNG_SIGNATURE) || be_u32(b, 8)? != 13 || b.get(12..16)? != b"IHDR" {
+    if !b.starts_with(&PNG_SIGNATURE) || be_u32(b, 8)? != 13 || b.get(12..16)? != b"IHDR"
+    {
         return None;
     }
     let chunk = b.get(12..29)?;
@@ -1128,7 +1119,10 @@ fn png_dimensions(b: &[u8]) -> Option<(u32, u32)> {
         return None;
     }
     let (width, height) = (be_u32(b, 16)?, be_u32(b, 20)?);
-    let [depth, colour, compression, filter, interlace] = b.get(24..29)?.try_into().ok()?;
+    let [depth, colour, compression, filter, interlace] = b
+        .get(24..29)?
+        .try_into()
+        .ok()?;
     let depth_ok = match colour {
         0 => matches!(depth, 1 | 2 | 4 | 8 | 16),
         3 => matches!(depth, 1 | 2 | 4 | 8),
@@ -1136,13 +1130,9 @@ fn png_dimensions(b: &[u8]) -> Option<(u32, u32)> {
         _ => false,
     };
     let size_ok = |n: u32| (1..=0x7FFF_FFFF).contains(&n);
-    (depth_ok
-        && compression == 0
-        && filter == 0
-        && interlace <= 1
-        && size_ok(width)
+    (depth_ok && compression == 0 && filter == 0 && interlace <= 1 && size_ok(width)
         && size_ok(height))
-    .then_some((width, height))
+        .then_some((width, height))
 }
 /// SOF0..SOF15, less DHT (C4), JPG (C8) and DAC (CC) which share the range.
 fn is_start_of_frame(marker: u8) -> bool {
@@ -1264,7 +1254,11 @@ pub enum FileVerdict {
 /// orientation rule reads the header when no check has yet; if the header is
 /// unreadable, an earlier ImageHeader check has already refused, and without
 /// one the rule is skipped. Checks after the first ImageDecode are not run.
-pub fn check_file(bytes: &[u8], checks: &[FileCheck], body: &Map<String, Value>) -> FileVerdict {
+pub fn check_file(
+    bytes: &[u8],
+    checks: &[FileCheck],
+    body: &Map<String, Value>,
+) -> FileVerdict {
     let kind = sniff(bytes);
     let mut header: Option<Option<(u32, u32)>> = None;
     let read = |cache: &mut Option<Option<(u32, u32)>>| {
@@ -1275,17 +1269,15 @@ pub fn check_file(bytes: &[u8], checks: &[FileCheck], body: &Map<String, Value>)
         let passed = match check.rule {
             FileRule::NotEmpty => !bytes.is_empty(),
             FileRule::MaxBytes(max) => n_bytes <= max,
-            FileRule::MediaType {
-                allow,
-                refuse,
-                refused_code,
-            } => match kind {
-                Some(k) if allow.contains(&k) => true,
-                Some(k) if refuse.contains(&k) => {
-                    return FileVerdict::Refused(refused_code);
+            FileRule::MediaType { allow, refuse, refused_code } => {
+                match kind {
+                    Some(k) if allow.contains(&k) => true,
+                    Some(k) if refuse.contains(&k) => {
+                        return FileVerdict::Refused(refused_code);
+                    }
+                    _ => false,
                 }
-                _ => false,
-            },
+            }
             FileRule::ImageHeader => read(&mut header).is_some(),
             FileRule::MaxWidth(v) => dimension_ok(read(&mut header), |w, _| w <= v),
             FileRule::MinWidth(v) => dimension_ok(read(&mut header), |w, _| w >= v),
@@ -1301,7 +1293,8 @@ pub fn check_file(bytes: &[u8], checks: &[FileCheck], body: &Map<String, Value>)
             }
             FileRule::Orientation { allow, when } => {
                 !applies(when, body)
-                    || read(&mut header).is_none_or(|(w, h)| allow.contains(&Orientation::of(w, h)))
+                    || read(&mut header)
+                        .is_none_or(|(w, h)| allow.contains(&Orientation::of(w, h)))
             }
             FileRule::ImageDecode => {
                 let (width, height) = header.flatten().unwrap_or((0, 0));
@@ -1326,16 +1319,20 @@ pub fn check_file(bytes: &[u8], checks: &[FileCheck], body: &Map<String, Value>)
     }
 }
 /// A dimension rule on a readable header; skipped (passes) without one.
-fn dimension_ok(header: Option<(u32, u32)>, rule: impl FnOnce(u64, u64) -> bool) -> bool {
+fn dimension_ok(
+    header: Option<(u32, u32)>,
+    rule: impl FnOnce(u64, u64) -> bool,
+) -> bool {
     header.is_none_or(|(w, h)| rule(u64::from(w), u64::from(h)))
 }
 /// Whether every `when` property of the body is a string among its values.
 fn applies(when: &[(&str, &[&str])], body: &Map<String, Value>) -> bool {
-    when.iter().all(|(property, values)| {
-        body.get(*property)
-            .and_then(Value::as_str)
-            .is_some_and(|s| values.contains(&s))
-    })
+    when.iter()
+        .all(|(property, values)| {
+            body.get(*property)
+                .and_then(Value::as_str)
+                .is_some_and(|s| values.contains(&s))
+        })
 }
 /// The bytes of a `format: byte` string: canonical base64 on the wire
 /// (RFC 4648, padded), decoded in memory.
@@ -1352,11 +1349,15 @@ impl serde::Serialize for Base64 {
     }
 }
 impl<'de> serde::Deserialize<'de> for Base64 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let text = <String as serde::Deserialize>::deserialize(deserializer)?;
         decode_base64(&text)
             .map(Base64)
-            .ok_or_else(|| serde::de::Error::custom("not canonical base64 (RFC 4648, padded)"))
+            .ok_or_else(|| serde::de::Error::custom(
+                "not canonical base64 (RFC 4648, padded)",
+            ))
     }
 }
 /// Canonical base64 (standard alphabet, `=` padding) of `bytes`.
@@ -1413,34 +1414,38 @@ pub enum ParamKind {
 pub fn param_value(raw: &str, kind: ParamKind) -> Value {
     match kind {
         ParamKind::String => Value::String(raw.to_string()),
-        ParamKind::Integer => raw
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::String(raw.to_string())),
-        ParamKind::Number => raw
-            .parse::<f64>()
-            .ok()
-            .and_then(Number::from_f64)
-            .map(Value::Number)
-            .unwrap_or_else(|| Value::String(raw.to_string())),
-        ParamKind::Boolean => match raw {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            _ => Value::String(raw.to_string()),
-        },
-        ParamKind::List => Value::Array(
-            raw.split(',')
-                .map(|s| Value::String(s.to_string()))
-                .collect(),
-        ),
+        ParamKind::Integer => {
+            raw.parse::<i64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::String(raw.to_string()))
+        }
+        ParamKind::Number => {
+            raw.parse::<f64>()
+                .ok()
+                .and_then(Number::from_f64)
+                .map(Value::Number)
+                .unwrap_or_else(|| Value::String(raw.to_string()))
+        }
+        ParamKind::Boolean => {
+            match raw {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => Value::String(raw.to_string()),
+            }
+        }
+        ParamKind::List => {
+            Value::Array(raw.split(',').map(|s| Value::String(s.to_string())).collect())
+        }
     }
 }
 /// The first value of query parameter `name` (percent-decoded, `+` as space).
 pub fn query_value(query: Option<&str>, name: &str) -> Option<String> {
-    query?.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(k) == name).then(|| percent_decode(v))
-    })
+    query?
+        .split('&')
+        .find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k) == name).then(|| percent_decode(v))
+        })
 }
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -1492,17 +1497,15 @@ pub fn credential_of(value: Option<String>) -> Credential {
 /// `charset` are ignored and names compare case-insensitively.
 pub fn media_type_matches(content_type: &str, declared: &[&str]) -> bool {
     let essence = |s: &str| {
-        s.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
+        s.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
     };
     let sent = essence(content_type);
     let (sent_type, sent_sub) = sent.split_once('/').unwrap_or((sent.as_str(), ""));
-    declared.iter().any(|d| {
-        let d = essence(d);
-        let (t, s) = d.split_once('/').unwrap_or((d.as_str(), ""));
-        (t == "*" || t == sent_type) && (s == "*" || s == sent_sub)
-    })
+    declared
+        .iter()
+        .any(|d| {
+            let d = essence(d);
+            let (t, s) = d.split_once('/').unwrap_or((d.as_str(), ""));
+            (t == "*" || t == sent_type) && (s == "*" || s == sent_sub)
+        })
 }

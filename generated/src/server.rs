@@ -55,15 +55,16 @@ pub struct Auth<S> {
 impl<S> Auth<S> {
     /// The subject named by `scheme`'s credential, if it was sent.
     pub fn get(&self, scheme: Scheme) -> ::std::option::Option<&S> {
-        self.accepted
-            .iter()
-            .find(|(s, _)| *s == scheme)
-            .map(|(_, subject)| subject)
+        self.accepted.iter().find(|(s, _)| *s == scheme).map(|(_, subject)| subject)
     }
 }
 /// A refusal: the catalog's error body for `codes` when the spec
 /// names any, else `status` with a short JSON description.
-fn reject(status: u16, codes: &[&'static str], detail: &str) -> ::axum::response::Response {
+fn reject(
+    status: u16,
+    codes: &[&'static str],
+    detail: &str,
+) -> ::axum::response::Response {
     let entries: ::std::vec::Vec<crate::runtime::Entry> = codes
         .iter()
         .filter_map(|c| crate::catalog::ErrorCode::from_code(c))
@@ -72,21 +73,17 @@ fn reject(status: u16, codes: &[&'static str], detail: &str) -> ::axum::response
     if !entries.is_empty() {
         return crate::runtime::error_response(&entries);
     }
-    let status =
-        ::axum::http::StatusCode::from_u16(status).unwrap_or(::axum::http::StatusCode::BAD_REQUEST);
-    (
-        status,
-        ::axum::Json(::serde_json::json!({ "error" : detail })),
-    )
-        .into_response()
+    let status = ::axum::http::StatusCode::from_u16(status)
+        .unwrap_or(::axum::http::StatusCode::BAD_REQUEST);
+    (status, ::axum::Json(::serde_json::json!({ "error" : detail }))).into_response()
 }
 /// A refusal for the violations of a request, with every code they name.
-fn reject_violations(violations: &[crate::runtime::Violation]) -> ::axum::response::Response {
+fn reject_violations(
+    violations: &[crate::runtime::Violation],
+) -> ::axum::response::Response {
     let mut codes: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
     for v in violations {
-        if let ::std::option::Option::Some(c) = v.code
-            && !codes.contains(&c)
-        {
+        if let ::std::option::Option::Some(c) = v.code && !codes.contains(&c) {
             codes.push(c);
         }
     }
@@ -94,13 +91,7 @@ fn reject_violations(violations: &[crate::runtime::Violation]) -> ::axum::respon
         .iter()
         .map(|v| {
             ::std::format!(
-                "{}: {}",
-                if v.pointer.is_empty() {
-                    "/"
-                } else {
-                    &v.pointer
-                },
-                v.failure
+                "{}: {}", if v.pointer.is_empty() { "/" } else { & v.pointer }, v.failure
             )
         })
         .collect::<::std::vec::Vec<_>>()
@@ -122,8 +113,9 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         scheme: Scheme,
         credential: &str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<Identity<Self::Subject>, Refusal>>
-    + ::std::marker::Send;
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Identity<Self::Subject>, Refusal>,
+    > + ::std::marker::Send;
     /// `POST /api/v1/user/identity-document`: Add an identity document to a registered user.
     ///
     /// This endpoint is used to upload identity documents for a registered user.
@@ -131,7 +123,9 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         auth: Auth<Self::Subject>,
         input: UploadIdentityDocumentInput,
-    ) -> impl ::std::future::Future<Output = UploadIdentityDocumentResponse> + ::std::marker::Send;
+    ) -> impl ::std::future::Future<
+        Output = UploadIdentityDocumentResponse,
+    > + ::std::marker::Send;
 }
 /// The checked request of `POST /api/v1/user/identity-document`.
 #[derive(Debug, Clone)]
@@ -167,7 +161,10 @@ pub enum UploadIdentityDocumentResponse {
 }
 impl ::axum::response::IntoResponse for UploadIdentityDocumentResponse {
     fn into_response(self) -> ::axum::response::Response {
-        fn json<T: ::serde::Serialize>(status: u16, body: &T) -> ::axum::response::Response {
+        fn json<T: ::serde::Serialize>(
+            status: u16,
+            body: &T,
+        ) -> ::axum::response::Response {
             let status = ::axum::http::StatusCode::from_u16(status)
                 .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR);
             (status, ::axum::Json(body)).into_response()
@@ -194,12 +191,13 @@ async fn handle_upload_identity_document<A: Api>(
         let credentials = [
             (
                 Scheme::PartnerToken,
-                crate::runtime::scheme_credential(&parts.headers, "Authorization", "bearer"),
+                crate::runtime::scheme_credential(
+                    &parts.headers,
+                    "Authorization",
+                    "bearer",
+                ),
             ),
-            (
-                Scheme::ApiKey,
-                crate::runtime::key_credential(&parts.headers, "X-Api-Key"),
-            ),
+            (Scheme::ApiKey, crate::runtime::key_credential(&parts.headers, "X-Api-Key")),
         ];
         let present = credentials
             .iter()
@@ -224,15 +222,29 @@ async fn handle_upload_identity_document<A: Api>(
             }
             crate::runtime::Credential::Token(token) => {
                 match api.authenticate(scheme, &token).await {
-                    ::std::result::Result::Ok(identity) => subjects.push((scheme, identity)),
+                    ::std::result::Result::Ok(identity) => {
+                        subjects.push((scheme, identity))
+                    }
                     ::std::result::Result::Err(Refusal::Unknown) => {
-                        return reject(401, &["ER800"], "unknown credential for partnerToken");
+                        return reject(
+                            401,
+                            &["ER800"],
+                            "unknown credential for partnerToken",
+                        );
                     }
                     ::std::result::Result::Err(Refusal::Expired) => {
-                        return reject(401, &["ER801"], "expired credential for partnerToken");
+                        return reject(
+                            401,
+                            &["ER801"],
+                            "expired credential for partnerToken",
+                        );
                     }
                     ::std::result::Result::Err(Refusal::Malformed) => {
-                        return reject(401, &["ER800"], "malformed credential for partnerToken");
+                        return reject(
+                            401,
+                            &["ER800"],
+                            "malformed credential for partnerToken",
+                        );
                     }
                 }
             }
@@ -267,13 +279,22 @@ async fn handle_upload_identity_document<A: Api>(
                     );
                 }
                 if !format.is_clean() {
-                    let codes: ::std::vec::Vec<&'static str> =
-                        format.violations.iter().filter_map(|v| v.code).collect();
-                    let codes: &[&'static str] = if codes.is_empty() { &[] } else { &codes };
+                    let codes: ::std::vec::Vec<&'static str> = format
+                        .violations
+                        .iter()
+                        .filter_map(|v| v.code)
+                        .collect();
+                    let codes: &[&'static str] = if codes.is_empty() {
+                        &[]
+                    } else {
+                        &codes
+                    };
                     return reject(401, codes, "malformed credential for apiKey");
                 }
                 match api.authenticate(scheme, &token).await {
-                    ::std::result::Result::Ok(identity) => subjects.push((scheme, identity)),
+                    ::std::result::Result::Ok(identity) => {
+                        subjects.push((scheme, identity))
+                    }
                     ::std::result::Result::Err(Refusal::Unknown) => {
                         return reject(401, &["ER805"], "unknown credential for apiKey");
                     }
@@ -286,26 +307,26 @@ async fn handle_upload_identity_document<A: Api>(
                 }
             }
         }
-        if subjects
-            .windows(2)
-            .any(|w| w[0].1.subject != w[1].1.subject)
-        {
+        if subjects.windows(2).any(|w| w[0].1.subject != w[1].1.subject) {
             return reject(403, &[], "the credentials name different subjects");
         }
         if subjects.iter().any(|(_, identity)| identity.gone) {
             return reject(404, &[], "the subject is gone");
         }
-        accepted.extend(
-            subjects
-                .into_iter()
-                .map(|(scheme, identity)| (scheme, identity.subject)),
-        );
+        accepted
+            .extend(
+                subjects.into_iter().map(|(scheme, identity)| (scheme, identity.subject)),
+            );
     }
     {
         let credentials = [
             (
                 Scheme::UserToken,
-                crate::runtime::scheme_credential(&parts.headers, "User-Authorization", "bearer"),
+                crate::runtime::scheme_credential(
+                    &parts.headers,
+                    "User-Authorization",
+                    "bearer",
+                ),
             ),
             (
                 Scheme::UserIdentifier,
@@ -351,21 +372,42 @@ async fn handle_upload_identity_document<A: Api>(
                     );
                 }
                 if !format.is_clean() {
-                    let codes: ::std::vec::Vec<&'static str> =
-                        format.violations.iter().filter_map(|v| v.code).collect();
-                    let codes: &[&'static str] = if codes.is_empty() { &["ER702"] } else { &codes };
+                    let codes: ::std::vec::Vec<&'static str> = format
+                        .violations
+                        .iter()
+                        .filter_map(|v| v.code)
+                        .collect();
+                    let codes: &[&'static str] = if codes.is_empty() {
+                        &["ER702"]
+                    } else {
+                        &codes
+                    };
                     return reject(401, codes, "malformed credential for userToken");
                 }
                 match api.authenticate(scheme, &token).await {
-                    ::std::result::Result::Ok(identity) => subjects.push((scheme, identity)),
+                    ::std::result::Result::Ok(identity) => {
+                        subjects.push((scheme, identity))
+                    }
                     ::std::result::Result::Err(Refusal::Unknown) => {
-                        return reject(401, &["ER702"], "unknown credential for userToken");
+                        return reject(
+                            401,
+                            &["ER702"],
+                            "unknown credential for userToken",
+                        );
                     }
                     ::std::result::Result::Err(Refusal::Expired) => {
-                        return reject(401, &["ER701"], "expired credential for userToken");
+                        return reject(
+                            401,
+                            &["ER701"],
+                            "expired credential for userToken",
+                        );
                     }
                     ::std::result::Result::Err(Refusal::Malformed) => {
-                        return reject(401, &["ER702"], "malformed credential for userToken");
+                        return reject(
+                            401,
+                            &["ER702"],
+                            "malformed credential for userToken",
+                        );
                     }
                 }
             }
@@ -395,57 +437,70 @@ async fn handle_upload_identity_document<A: Api>(
                             pattern: ::std::option::Option::Some("^[A-Za-z0-9]+$"),
                             enum_values: &[],
                         },
-                        &[crate::runtime::Codes(&[
-                            ("maxLength", "ER707"),
-                            ("minLength", "ER707"),
-                            ("pattern", "ER707"),
-                        ])],
+                        &[
+                            crate::runtime::Codes(
+                                &[
+                                    ("maxLength", "ER707"),
+                                    ("minLength", "ER707"),
+                                    ("pattern", "ER707"),
+                                ],
+                            ),
+                        ],
                         cx,
                     );
                 }
                 if !format.is_clean() {
-                    let codes: ::std::vec::Vec<&'static str> =
-                        format.violations.iter().filter_map(|v| v.code).collect();
-                    let codes: &[&'static str] = if codes.is_empty() { &[] } else { &codes };
+                    let codes: ::std::vec::Vec<&'static str> = format
+                        .violations
+                        .iter()
+                        .filter_map(|v| v.code)
+                        .collect();
+                    let codes: &[&'static str] = if codes.is_empty() {
+                        &[]
+                    } else {
+                        &codes
+                    };
                     return reject(401, codes, "malformed credential for userIdentifier");
                 }
                 match api.authenticate(scheme, &token).await {
-                    ::std::result::Result::Ok(identity) => subjects.push((scheme, identity)),
+                    ::std::result::Result::Ok(identity) => {
+                        subjects.push((scheme, identity))
+                    }
                     ::std::result::Result::Err(Refusal::Unknown) => {
-                        return reject(401, &["ER705"], "unknown credential for userIdentifier");
+                        return reject(
+                            401,
+                            &["ER705"],
+                            "unknown credential for userIdentifier",
+                        );
                     }
                     ::std::result::Result::Err(Refusal::Expired) => {
                         return reject(401, &[], "expired credential for userIdentifier");
                     }
                     ::std::result::Result::Err(Refusal::Malformed) => {
-                        return reject(401, &[], "malformed credential for userIdentifier");
+                        return reject(
+                            401,
+                            &[],
+                            "malformed credential for userIdentifier",
+                        );
                     }
                 }
             }
         }
-        if subjects
-            .windows(2)
-            .any(|w| w[0].1.subject != w[1].1.subject)
-        {
+        if subjects.windows(2).any(|w| w[0].1.subject != w[1].1.subject) {
             return reject(403, &["ER703"], "the credentials name different subjects");
         }
         if subjects.iter().any(|(_, identity)| identity.gone) {
             return reject(404, &["ER709"], "the subject is gone");
         }
-        accepted.extend(
-            subjects
-                .into_iter()
-                .map(|(scheme, identity)| (scheme, identity.subject)),
-        );
+        accepted
+            .extend(
+                subjects.into_iter().map(|(scheme, identity)| (scheme, identity.subject)),
+            );
     }
     let alternatives: &[&[Scheme]] = &[
         &[Scheme::PartnerToken, Scheme::UserToken],
         &[Scheme::PartnerToken, Scheme::UserIdentifier],
-        &[
-            Scheme::PartnerToken,
-            Scheme::UserIdentifier,
-            Scheme::UserToken,
-        ],
+        &[Scheme::PartnerToken, Scheme::UserIdentifier, Scheme::UserToken],
         &[Scheme::ApiKey, Scheme::UserToken],
         &[Scheme::ApiKey, Scheme::UserIdentifier],
         &[Scheme::ApiKey, Scheme::UserIdentifier, Scheme::UserToken],
@@ -471,15 +526,17 @@ async fn handle_upload_identity_document<A: Api>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if announced
-        .is_some_and(|n| n > crate::constraints::UPLOAD_IDENTITY_DOCUMENT_MAX_BODY_BYTES as u64)
+        .is_some_and(|n| {
+            n > crate::constraints::UPLOAD_IDENTITY_DOCUMENT_MAX_BODY_BYTES as u64
+        })
     {
         return reject(413, &["ER902"], "the request body is too large");
     }
     let bytes = match ::axum::body::to_bytes(
-        body,
-        crate::constraints::UPLOAD_IDENTITY_DOCUMENT_MAX_BODY_BYTES,
-    )
-    .await
+            body,
+            crate::constraints::UPLOAD_IDENTITY_DOCUMENT_MAX_BODY_BYTES,
+        )
+        .await
     {
         ::std::result::Result::Ok(b) => b,
         ::std::result::Result::Err(_) => {
@@ -491,8 +548,10 @@ async fn handle_upload_identity_document<A: Api>(
         }
     };
     let body = {
-        let value: ::std::option::Option<::serde_json::Value> =
-            ::serde_json::from_slice(&bytes).ok();
+        let value: ::std::option::Option<::serde_json::Value> = ::serde_json::from_slice(
+                &bytes,
+            )
+            .ok();
         let value = match value {
             ::std::option::Option::Some(v @ ::serde_json::Value::Object(_)) => v,
             _ => ::serde_json::Value::Object(::serde_json::Map::new()),
@@ -512,8 +571,11 @@ async fn handle_upload_identity_document<A: Api>(
             return reject_violations(&cx.violations);
         }
         if let ::std::option::Option::Some(obj) = value.as_object()
-            && let ::std::option::Option::Some(::serde_json::Value::String(text)) = obj.get("data")
-            && let ::std::option::Option::Some(bytes) = crate::runtime::decode_base64(text)
+            && let ::std::option::Option::Some(::serde_json::Value::String(text)) = obj
+                .get("data")
+            && let ::std::option::Option::Some(bytes) = crate::runtime::decode_base64(
+                text,
+            )
             && let crate::runtime::FileVerdict::Refused(code) = crate::runtime::check_file(
                 &bytes,
                 crate::constraints::UPLOAD_IDENTITY_DOCUMENT_DATA_FILE_CHECKS,
@@ -547,9 +609,7 @@ async fn handle_upload_identity_document<A: Api>(
             .map(::std::string::ToString::to_string),
         body,
     };
-    api.upload_identity_document(auth, input)
-        .await
-        .into_response()
+    api.upload_identity_document(auth, input).await.into_response()
 }
 /// The router: every operation of the spec, each checking its request
 /// before calling `api`. Other paths answer 404, other methods 405.

@@ -70,7 +70,9 @@ pub fn validate_document_type(
     );
 }
 /// Codes that `IdentityDocumentUpload` itself declares (`x-specgate-codes`).
-pub const IDENTITY_DOCUMENT_UPLOAD_CODES: crate::runtime::Codes = crate::runtime::Codes(&[]);
+pub const IDENTITY_DOCUMENT_UPLOAD_CODES: crate::runtime::Codes = crate::runtime::Codes(
+    &[],
+);
 /// Checks a value against `IdentityDocumentUpload`, collecting every violation.
 pub fn validate_identity_document_upload(
     v: &::serde_json::Value,
@@ -99,11 +101,11 @@ pub fn validate_identity_document_upload(
         true,
         ::std::option::Option::Some("ER077"),
         false,
-        &[crate::runtime::Codes(&[
-            ("format", "ER078"),
-            ("null", "ER077"),
-            ("type", "ER078"),
-        ])],
+        &[
+            crate::runtime::Codes(
+                &[("format", "ER078"), ("null", "ER077"), ("type", "ER078")],
+            ),
+        ],
         cx,
         |v, cx| {
             crate::runtime::check_string(
@@ -116,11 +118,11 @@ pub fn validate_identity_document_upload(
                     pattern: ::std::option::Option::None,
                     enum_values: &[],
                 },
-                &[crate::runtime::Codes(&[
-                    ("format", "ER078"),
-                    ("null", "ER077"),
-                    ("type", "ER078"),
-                ])],
+                &[
+                    crate::runtime::Codes(
+                        &[("format", "ER078"), ("null", "ER077"), ("type", "ER078")],
+                    ),
+                ],
                 cx,
             );
         },
@@ -132,7 +134,9 @@ pub fn validate_identity_document_upload(
         ::std::option::Option::Some("ER075"),
         false,
         &[
-            crate::runtime::Codes(&[("enum", "ER076"), ("null", "ER075"), ("type", "ER076")]),
+            crate::runtime::Codes(
+                &[("enum", "ER076"), ("null", "ER075"), ("type", "ER076")],
+            ),
             crate::validate::DOCUMENT_SIDE_CODES,
         ],
         cx,
@@ -140,7 +144,9 @@ pub fn validate_identity_document_upload(
             crate::validate::validate_document_side(
                 v,
                 false,
-                crate::runtime::Codes(&[("enum", "ER076"), ("null", "ER075"), ("type", "ER076")]),
+                crate::runtime::Codes(
+                    &[("enum", "ER076"), ("null", "ER075"), ("type", "ER076")],
+                ),
                 cx,
             );
         },
@@ -152,7 +158,9 @@ pub fn validate_identity_document_upload(
         ::std::option::Option::Some("ER067"),
         false,
         &[
-            crate::runtime::Codes(&[("enum", "ER074"), ("null", "ER067"), ("type", "ER074")]),
+            crate::runtime::Codes(
+                &[("enum", "ER074"), ("null", "ER067"), ("type", "ER074")],
+            ),
             crate::validate::DOCUMENT_TYPE_CODES,
         ],
         cx,
@@ -160,7 +168,9 @@ pub fn validate_identity_document_upload(
             crate::validate::validate_document_type(
                 v,
                 false,
-                crate::runtime::Codes(&[("enum", "ER074"), ("null", "ER067"), ("type", "ER074")]),
+                crate::runtime::Codes(
+                    &[("enum", "ER074"), ("null", "ER067"), ("type", "ER074")],
+                ),
                 cx,
             );
         },

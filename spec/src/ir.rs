@@ -317,7 +317,8 @@ pub enum FileRule {
     MinRatio(f64),
     Orientation {
         allow: Vec<Orientation>,
-        /// Body property -> the values for which the rule applies (all must match).
+        /// Body property -> the values for which the rule applies (all must
+        /// match), sorted by property.
         when: Vec<(String, Vec<String>)>,
     },
     ImageDecode,
@@ -545,7 +546,7 @@ pub struct ErrorCatalog {
     pub schema: TypeId,
     pub layout: ErrorLayout,
     pub fallback: Option<String>,
-    /// In spec order.
+    /// Sorted by code.
     pub codes: Vec<ErrorCode>,
 }
 

@@ -207,6 +207,13 @@ impl Sources {
         };
         let meta = std::fs::metadata(path)
             .map_err(|e| fail(self, format!("cannot read {}: {e}", path.display())))?;
+        // A device or a pipe has no length to check and may never end.
+        if !meta.is_file() {
+            return Err(fail(
+                self,
+                format!("cannot read {}: not a regular file", path.display()),
+            ));
+        }
         if meta.len() > MAX_FILE_BYTES {
             return Err(fail(
                 self,

@@ -4,6 +4,7 @@
 //! spec up front would cost memory on the happy path.
 
 use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::Marker;
 
 use crate::diagnostic::unescape_token;
 
@@ -19,7 +20,7 @@ pub fn locate(text: &str, pointer: &str) -> Option<(usize, usize)> {
             Event::StreamStart | Event::DocumentStart => continue,
             Event::StreamEnd => return None,
             _ => {
-                let mut best = Some((mark.line(), mark.col() + 1));
+                let mut best = Some(node_position(&mut parser, &event, mark));
                 if tokens.is_empty() {
                     return best;
                 }
@@ -75,7 +76,7 @@ fn descend(
                     return None;
                 }
                 if i == index {
-                    *best = Some((mark.line(), mark.col() + 1));
+                    *best = Some(node_position(parser, &item, mark));
                     return if rest.is_empty() {
                         *best
                     } else {
@@ -88,6 +89,23 @@ fn descend(
         }
         _ => None,
     }
+}
+
+/// 1-based (line, column) of the node that `event` starts at `mark`. The
+/// parser marks a block mapping at its first `:`; a reader looks for its
+/// first key, which is the next event and comes earlier in the text.
+fn node_position(
+    parser: &mut Parser<std::str::Chars<'_>>,
+    event: &Event,
+    mark: Marker,
+) -> (usize, usize) {
+    if let Event::MappingStart(..) = event
+        && let Ok((_, key)) = parser.peek()
+        && (key.line(), key.col()) < (mark.line(), mark.col())
+    {
+        return (key.line(), key.col() + 1);
+    }
+    (mark.line(), mark.col() + 1)
 }
 
 /// Consume the rest of the node that `event` starts.
@@ -127,6 +145,15 @@ mod tests {
     fn finds_sequence_items_and_falls_back_to_the_deepest_ancestor() {
         assert_eq!(locate(YAML, "/list/1/y"), Some((10, 5)));
         assert_eq!(locate(YAML, "/paths/missing"), Some((2, 1)));
+    }
+
+    #[test]
+    fn block_mappings_are_located_at_their_first_key() {
+        let yaml = "info: {title: t}\nlist:\n  - check: a\n    code: b\n  - {check: c}\n";
+        assert_eq!(locate(yaml, ""), Some((1, 1)));
+        assert_eq!(locate(yaml, "/list/0"), Some((3, 5)));
+        assert_eq!(locate(yaml, "/list/1"), Some((5, 5)));
+        assert_eq!(locate(yaml, "/list/0/missing"), Some((3, 5)));
     }
 
     #[test]

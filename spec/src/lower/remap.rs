@@ -12,7 +12,7 @@ pub(super) fn name_and_sort(api: &mut Api) {
         (&api.types[a].name, &api.types[a].origin).cmp(&(&api.types[b].name, &api.types[b].origin))
     });
     let mut names: Vec<String> = order.iter().map(|&i| api.types[i].name.clone()).collect();
-    naming::dedupe(&mut names, &[]);
+    naming::dedupe(&mut names, naming::PRELUDE);
     for (&i, name) in order.iter().zip(names) {
         api.types[i].name = name;
     }

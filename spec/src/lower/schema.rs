@@ -386,11 +386,32 @@ impl Lowerer<'_> {
         if let Some(&id) = self.by_loc.get(&loc) {
             return Ok(id);
         }
-        let schema: openapiv3::Schema = self.src.typed(&loc)?;
         let candidate = crate::loader::tokens(&loc.pointer)
             .last()
             .cloned()
             .unwrap_or_default();
+        // A schema that is only a `$ref` (a component naming another one):
+        // openapiv3 would read it as an empty schema; it is an alias of the
+        // type it names. `resolve` refuses chains that never reach a schema.
+        if let Some(reference) = self.src.value(&loc).and_then(|v| v.get("$ref")).cloned() {
+            let Value::String(reference) = reference else {
+                return Err(self.src.diag(&loc.child("$ref"), "$ref must be a string"));
+            };
+            let target = self.src.resolve(&loc.child("$ref"), &reference)?;
+            let id = TypeId(self.types.len());
+            self.by_loc.insert(loc.clone(), id);
+            self.types.push(TypeDef {
+                name: naming::type_name(&candidate, "Type"),
+                origin: self.src.describe(&loc),
+                docs: Docs::default(),
+                nullable: false,
+                kind: TypeKind::Alias(Schema::new(Shape::Any(AnyReason::Unconstrained))),
+            });
+            let inner = self.define(target)?;
+            self.types[id.0].kind = TypeKind::Alias(Schema::new(Shape::Named(inner)));
+            return Ok(id);
+        }
+        let schema: openapiv3::Schema = self.src.typed(&loc)?;
         self.define_with(&schema, loc, &candidate)
     }
 
@@ -598,7 +619,7 @@ impl Lowerer<'_> {
             let at = prop.loc;
             let mut schema =
                 self.use_site(prop.src.as_sref(), &at, &format!("{name} {}", prop.name))?;
-            let required = parts.required.iter().any(|r| *r == prop.name);
+            let required = parts.required.contains(&prop.name);
             let missing_code = schema.rules.codes.remove("required");
             if missing_code.is_some() && !required {
                 self.diags.push(self.src.diag(
@@ -708,7 +729,8 @@ impl Lowerer<'_> {
             let mut mapping = Vec::new();
             for (i, v) in variants.iter().enumerate() {
                 // Explicit mapping first, then the schema name (the OpenAPI default).
-                let explicit: Vec<&String> = d
+                // The mapping is a map: its values for one variant are sorted.
+                let mut explicit: Vec<&String> = d
                     .mapping
                     .iter()
                     .filter(|(_, target)| match (&parts[i], target) {
@@ -719,6 +741,7 @@ impl Lowerer<'_> {
                     })
                     .map(|(k, _)| k)
                     .collect();
+                explicit.sort();
                 if explicit.is_empty() {
                     if let ReferenceOr::Reference { reference } = &parts[i]
                         && let Some(last) = reference.rsplit('/').next()
@@ -756,48 +779,77 @@ impl Lowerer<'_> {
         loc: &Loc,
     ) -> Result<Option<ObjectParts>, Diagnostic> {
         let mut merged = ObjectParts::default();
-        // Depth-first in declared order, so the first declaration of a property wins.
-        let mut stack: Vec<(openapiv3::Schema, Loc)> = vec![(schema.clone(), loc.clone())];
-        let mut seen = std::collections::HashSet::new();
-        while let Some((part, at)) = stack.pop() {
-            if !seen.insert(at.clone()) {
-                return Err(self.src.diag(&at, "allOf includes itself"));
-            }
-            let pf = Facts::of(&part);
-            if !pf.one_of.is_empty() || !pf.any_of.is_empty() || pf.not {
-                return Ok(None);
-            }
-            if !matches!(pf.typ.as_deref(), Some("object") | None) {
-                return Ok(None);
-            }
-            let mut own = parts_of(&pf, &at);
-            for p in own.props.drain(..) {
-                if !merged.props.iter().any(|m| m.name == p.name) {
-                    merged.props.push(p);
-                }
-            }
-            for r in own.required {
-                if !merged.required.contains(&r) {
-                    merged.required.push(r);
-                }
-            }
-            if merged.additional.is_none() {
-                merged.additional = own.additional;
-            }
-            merged.checks.extend(own.checks);
-            for (i, p) in pf.all_of.iter().enumerate().rev() {
-                let pat = at.child("allOf").index(i);
-                match p {
-                    ReferenceOr::Reference { reference } => {
-                        let target = self.src.resolve(&pat.child("$ref"), reference)?;
-                        let s: openapiv3::Schema = self.src.typed(&target)?;
-                        stack.push((s, target));
-                    }
-                    ReferenceOr::Item(s) => stack.push((s.clone(), pat)),
-                }
+        let mut ancestors = Vec::new();
+        let mut done = std::collections::HashSet::new();
+        let objects = self.merge_part(schema, loc, &mut merged, &mut ancestors, &mut done)?;
+        Ok(objects.then_some(merged))
+    }
+
+    /// Merge `part` (written at `at`) and its allOf parts into `merged`,
+    /// depth-first in declared order, so the first declaration of a property
+    /// wins; `false` when a part is not an object. A part reached twice
+    /// (two parts extending one base) adds nothing new; a part that includes
+    /// itself is refused.
+    fn merge_part(
+        &mut self,
+        part: &openapiv3::Schema,
+        at: &Loc,
+        merged: &mut ObjectParts,
+        ancestors: &mut Vec<Loc>,
+        done: &mut std::collections::HashSet<Loc>,
+    ) -> Result<bool, Diagnostic> {
+        if ancestors.contains(at) {
+            return Err(self.src.diag(at, "allOf includes itself"));
+        }
+        if !done.insert(at.clone()) {
+            return Ok(true);
+        }
+        let pf = Facts::of(part);
+        if !pf.one_of.is_empty() || !pf.any_of.is_empty() || pf.not {
+            return Ok(false);
+        }
+        if !matches!(pf.typ.as_deref(), Some("object") | None) {
+            return Ok(false);
+        }
+        let mut own = parts_of(&pf, at);
+        for p in own.props.drain(..) {
+            if !merged.props.iter().any(|m| m.name == p.name) {
+                merged.props.push(p);
             }
         }
-        Ok(Some(merged))
+        for r in own.required {
+            if !merged.required.contains(&r) {
+                merged.required.push(r);
+            }
+        }
+        if merged.additional.is_none() {
+            merged.additional = own.additional;
+        }
+        merged.checks.extend(own.checks);
+        ancestors.push(at.clone());
+        for (i, p) in pf.all_of.iter().enumerate() {
+            let pat = at.child("allOf").index(i);
+            let objects = match p {
+                ReferenceOr::Reference { reference } => {
+                    let ref_at = pat.child("$ref");
+                    let target = self.src.resolve(&ref_at, reference)?;
+                    if ancestors.contains(&target) {
+                        return Err(self.src.diag(
+                            &ref_at,
+                            format!("allOf includes itself: `{reference}` leads back to a schema that contains this allOf"),
+                        ));
+                    }
+                    let s: openapiv3::Schema = self.src.typed(&target)?;
+                    self.merge_part(&s, &target, merged, ancestors, done)?
+                }
+                ReferenceOr::Item(s) => self.merge_part(s, &pat, merged, ancestors, done)?,
+            };
+            if !objects {
+                return Ok(false);
+            }
+        }
+        ancestors.pop();
+        Ok(true)
     }
 
     fn shapeless(
@@ -931,7 +983,12 @@ impl Lowerer<'_> {
                                 ext::OrientationExt::Square => Orientation::Square,
                             })
                             .collect(),
-                        when: when.into_iter().collect(),
+                        // A map in the spec: sorted, so that its order does not matter.
+                        when: {
+                            let mut when: Vec<(String, Vec<String>)> = when.into_iter().collect();
+                            when.sort_by(|a, b| a.0.cmp(&b.0));
+                            when
+                        },
                     },
                     code,
                 ),
