@@ -55,7 +55,8 @@ pub fn body_limit(ctx: &Ctx<'_>, op: &Operation) -> u64 {
         })
         .max();
     match max_file {
-        Some(n) => n.div_ceil(3) * 4 + JSON_SLACK,
+        // Twice the base64 length: JSON may escape every `/` as `\/`.
+        Some(n) => n.div_ceil(3) * 4 * 2 + JSON_SLACK,
         None => DEFAULT_BODY_LIMIT,
     }
 }
@@ -106,7 +107,7 @@ pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
         let limit = body_limit(ctx, op);
         let limit_name = body_limit_const(op);
         let limit_doc = format!(
-            " Largest request body of `{} {}` that can be valid; larger bodies are refused before they are read.",
+            " Bound on the request body of `{} {}`: room for the largest valid file even with every `/` escaped; a larger body is refused before it is read.",
             op.method, op.path
         );
         let limit = Literal::u64_unsuffixed(limit);

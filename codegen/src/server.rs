@@ -508,10 +508,25 @@ fn trait_method(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
     {
         text.push_str(&format!("\n\n{d}"));
     }
+    for f in constraints::file_fields(ctx, op) {
+        if let Some(check) = f
+            .schema
+            .file_checks
+            .iter()
+            .find(|c| c.rule == FileRule::ImageDecode)
+        {
+            text.push_str(&format!(
+                "\n\nThe router ran the checks of `{}` up to its full decode: decode it \
+                 completely and answer `{}` when that fails (`constraints::{}`).",
+                f.json_name,
+                check.code,
+                constraints::checks_const(op, f)
+            ));
+        }
+    }
     let docs = doc_lines(&text);
     let deprecated = op.deprecated.then(|| quote! { #[deprecated] });
     let auth = (has_auth && !op.security.is_empty()).then(|| quote! { auth: Auth<Self::Subject>, });
-    let _ = ctx;
     quote! {
         #docs
         #deprecated
@@ -910,10 +925,24 @@ fn auth_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             }
         });
         let per_scheme = schemes.iter().enumerate().map(|(i, s)| {
-            let empty = code_list(&s.codes.empty);
-            let malformed = code_list(&s.codes.malformed);
+            // A failure without its own code takes the closest declared one
+            // (spec/EXTENSIONS.md): malformed -> the carrying parameter's
+            // format code -> unknown; expired -> unknown.
+            let carrier = op
+                .parameters
+                .iter()
+                .find(|p| p.credential_of.as_deref() == Some(s.name.as_str()));
+            let format_code = carrier.and_then(|p| {
+                let mut codes: Vec<&String> = p.schema.rules.codes.values().collect();
+                codes.dedup();
+                (codes.len() == 1).then(|| codes[0].clone())
+            });
+            let malformed_code = s.codes.malformed.clone().or(format_code).or(s.codes.unknown.clone());
+            let expired_code = s.codes.expired.clone().or(s.codes.unknown.clone());
+            let empty = code_list(&s.codes.empty.clone().or(malformed_code.clone()));
+            let malformed = code_list(&malformed_code);
             let unknown = code_list(&s.codes.unknown);
-            let expired = code_list(&s.codes.expired);
+            let expired = code_list(&expired_code);
             let name = &s.name;
             let empty_msg = format!("empty credential for {name}");
             let malformed_msg = format!("malformed credential for {name}");

@@ -81,7 +81,8 @@ impl<'a> Ctx<'a> {
             Shape::Boolean => quote! { bool },
             Shape::Integer(IntegerFormat::Int32) => quote! { i32 },
             Shape::Integer(_) => quote! { i64 },
-            Shape::Number(NumberFormat::Float) => quote! { f32 },
+            // `float` too is an f64: JSON numbers are doubles, and an f32
+            // would not give back the value a client sent.
             Shape::Number(_) => quote! { f64 },
             Shape::String(StringFormat::Byte) => quote! { crate::runtime::Base64 },
             Shape::String(StringFormat::DateTime) => {

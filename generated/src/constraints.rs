@@ -2,8 +2,8 @@
 // change the spec and run `specgate generate`.
 
 //! Limits and file checks of the spec, as typed constants.
-/// Largest request body of `POST /api/v1/user/identity-document` that can be valid; larger bodies are refused before they are read.
-pub const UPLOAD_IDENTITY_DOCUMENT_MAX_BODY_BYTES: usize = 7056044;
+/// Bound on the request body of `POST /api/v1/user/identity-document`: room for the largest valid file even with every `/` escaped; a larger body is refused before it is read.
+pub const UPLOAD_IDENTITY_DOCUMENT_MAX_BODY_BYTES: usize = 14046552;
 /// `upload_identity_document` of `data`: max bytes (fails with ER902).
 pub const UPLOAD_IDENTITY_DOCUMENT_DATA_MAX_BYTES: u64 = 5242880;
 /// `upload_identity_document` of `data`: max width (fails with ER908).

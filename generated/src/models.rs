@@ -434,7 +434,7 @@ pub struct ErrorResponse {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FiatAmount {
     /// The fiat amount.
-    pub amount: f32,
+    pub amount: f64,
     /// The fiat currency code.
     #[serde(rename = "currencyCode")]
     pub currency_code: ::std::string::String,

@@ -119,6 +119,8 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `POST /api/v1/user/identity-document`: Add an identity document to a registered user.
     ///
     /// This endpoint is used to upload identity documents for a registered user.
+    ///
+    /// The router ran the checks of `data` up to its full decode: decode it completely and answer `ER918` when that fails (`constraints::UPLOAD_IDENTITY_DOCUMENT_DATA_FILE_CHECKS`).
     fn upload_identity_document(
         &self,
         auth: Auth<Self::Subject>,
@@ -256,7 +258,7 @@ async fn handle_upload_identity_document<A: Api>(
                 return reject(401, &["ER806"], "empty credential for apiKey");
             }
             crate::runtime::Credential::Malformed => {
-                return reject(401, &[], "malformed credential for apiKey");
+                return reject(401, &["ER805"], "malformed credential for apiKey");
             }
             crate::runtime::Credential::Token(token) => {
                 let mut format = crate::runtime::Validator::new();
@@ -285,7 +287,7 @@ async fn handle_upload_identity_document<A: Api>(
                         .filter_map(|v| v.code)
                         .collect();
                     let codes: &[&'static str] = if codes.is_empty() {
-                        &[]
+                        &["ER805"]
                     } else {
                         &codes
                     };
@@ -299,10 +301,14 @@ async fn handle_upload_identity_document<A: Api>(
                         return reject(401, &["ER805"], "unknown credential for apiKey");
                     }
                     ::std::result::Result::Err(Refusal::Expired) => {
-                        return reject(401, &[], "expired credential for apiKey");
+                        return reject(401, &["ER805"], "expired credential for apiKey");
                     }
                     ::std::result::Result::Err(Refusal::Malformed) => {
-                        return reject(401, &[], "malformed credential for apiKey");
+                        return reject(
+                            401,
+                            &["ER805"],
+                            "malformed credential for apiKey",
+                        );
                     }
                 }
             }
@@ -419,7 +425,11 @@ async fn handle_upload_identity_document<A: Api>(
                 return reject(401, &["ER707"], "empty credential for userIdentifier");
             }
             crate::runtime::Credential::Malformed => {
-                return reject(401, &[], "malformed credential for userIdentifier");
+                return reject(
+                    401,
+                    &["ER707"],
+                    "malformed credential for userIdentifier",
+                );
             }
             crate::runtime::Credential::Token(token) => {
                 let mut format = crate::runtime::Validator::new();
@@ -456,7 +466,7 @@ async fn handle_upload_identity_document<A: Api>(
                         .filter_map(|v| v.code)
                         .collect();
                     let codes: &[&'static str] = if codes.is_empty() {
-                        &[]
+                        &["ER707"]
                     } else {
                         &codes
                     };
@@ -474,12 +484,16 @@ async fn handle_upload_identity_document<A: Api>(
                         );
                     }
                     ::std::result::Result::Err(Refusal::Expired) => {
-                        return reject(401, &[], "expired credential for userIdentifier");
+                        return reject(
+                            401,
+                            &["ER705"],
+                            "expired credential for userIdentifier",
+                        );
                     }
                     ::std::result::Result::Err(Refusal::Malformed) => {
                         return reject(
                             401,
-                            &[],
+                            &["ER707"],
                             "malformed credential for userIdentifier",
                         );
                     }
