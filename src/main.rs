@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod conform;
+mod serve;
+
 /// Keep an HTTP API's OpenAPI document and its implementations honest.
 ///
 /// One OpenAPI 3.0 file is the source of truth: specgate reads it (with
@@ -20,6 +23,29 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Certify an implementation: derive cases from the spec, send them,
+    /// check every answer (status, error codes, messages, body schemas) and
+    /// write report.json, junit.xml and report.html.
+    ///
+    /// Without --target it runs against the embedded reference (in-process,
+    /// on a free port, with a fresh database and its own profile). Exits 0
+    /// when every case passed, 1 when any failed, 2 for usage or spec errors.
+    ///
+    /// Examples:
+    ///   specgate conform
+    ///   specgate conform --target http://localhost:8080 --profile profile.toml
+    ///   specgate conform --filter 'auth.*' --report-dir out
+    Conform(conform::ConformArgs),
+    /// List the conformance cases of a spec without sending anything.
+    ///
+    /// Example: specgate cases --filter 'file.*'
+    Cases {
+        #[command(flatten)]
+        plan: conform::PlanArgs,
+        /// Print the whole plan as JSON (requests and expectations).
+        #[arg(long)]
+        json: bool,
+    },
     /// Read a spec and report every problem with file, line and JSON pointer.
     ///
     /// Exits 0 when the spec is usable, 2 when it is not.
@@ -59,6 +85,46 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Serve the reference implementation of the identity-document API
+    ///
+    /// The reference implements every rule of the spec: real JWTs and API
+    /// keys, users, the full image decode, SQLite storage (WAL, durable
+    /// before answering 200). With --seed it creates demo credentials and
+    /// prints them as a conformance profile (TOML) on stdout; the bound
+    /// address follows as a comment line `# listening on http://ADDR`.
+    /// SIGINT or SIGTERM stops it after the requests in flight. One log line
+    /// per request goes to stderr with SPECGATE_LOG=info.
+    ///
+    /// Examples:
+    ///   specgate serve --seed                      # temporary database, port 8080
+    ///   specgate serve --db ref.db --seed --listen 127.0.0.1:0 > profile.toml
+    ///   SPECGATE_LOG=info specgate serve --db ref.db
+    #[command(verbatim_doc_comment)]
+    Serve {
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// SQLite database file, created if missing; without it a fresh
+        /// temporary database, removed on exit.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// Create the demo partner and users (idempotent) and print their
+        /// conformance profile on stdout before serving.
+        #[arg(long)]
+        seed: bool,
+    },
+    /// Print the conformance profile of a seeded reference database.
+    ///
+    /// Mints fresh tokens (valid for a day) and expired ones for the demo
+    /// data that `specgate serve --seed --db PATH` created. Exits 2 when the
+    /// database is missing or not seeded.
+    ///
+    /// Example: specgate profile --db ref.db > profile.toml
+    Profile {
+        /// The SQLite database of a seeded reference.
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -71,9 +137,13 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
+        Command::Conform(args) => conform::conform(&args),
+        Command::Cases { plan, json } => conform::cases(&plan, json),
         Command::Validate { spec } => validate(&spec),
         Command::Generate { spec, out } => generate(&spec, &out),
         Command::Check { spec, out } => check(&spec, &out),
+        Command::Serve { listen, db, seed } => serve::serve(&listen, db.as_deref(), seed),
+        Command::Profile { db } => serve::profile(&db),
     }
 }
 

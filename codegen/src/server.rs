@@ -123,6 +123,9 @@ fn scheme_enum(api: &Api) -> TokenStream {
             Expired,
             /// Not a credential of this scheme's format.
             Malformed,
+            /// The implementation could not check it (a server fault): the
+            /// request is answered with the spec's fallback code, 500.
+            Fault,
         }
 
         /// An accepted credential: who it names, and whether that subject is gone (deleted).
@@ -831,6 +834,9 @@ fn body_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     #files
                     #convert
                 };
+                // The raw body is not needed once parsed: free it before the
+                // implementation runs (bodies can be megabytes).
+                drop(bytes);
             }
         }
     }
@@ -926,23 +932,13 @@ fn auth_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         });
         let per_scheme = schemes.iter().enumerate().map(|(i, s)| {
             // A failure without its own code takes the closest declared one
-            // (spec/EXTENSIONS.md): malformed -> the carrying parameter's
-            // format code -> unknown; expired -> unknown.
-            let carrier = op
-                .parameters
-                .iter()
-                .find(|p| p.credential_of.as_deref() == Some(s.name.as_str()));
-            let format_code = carrier.and_then(|p| {
-                let mut codes: Vec<&String> = p.schema.rules.codes.values().collect();
-                codes.dedup();
-                (codes.len() == 1).then(|| codes[0].clone())
-            });
-            let malformed_code = s.codes.malformed.clone().or(format_code).or(s.codes.unknown.clone());
-            let expired_code = s.codes.expired.clone().or(s.codes.unknown.clone());
-            let empty = code_list(&s.codes.empty.clone().or(malformed_code.clone()));
-            let malformed = code_list(&malformed_code);
-            let unknown = code_list(&s.codes.unknown);
-            let expired = code_list(&expired_code);
+            // (spec/EXTENSIONS.md).
+            let code = |f| api.credential_code(op, s, f);
+            let empty = code_list(&code(CredentialFailure::Empty));
+            let malformed = code_list(&code(CredentialFailure::Malformed));
+            let unknown = code_list(&code(CredentialFailure::Unknown));
+            let expired = code_list(&code(CredentialFailure::Expired));
+            let fault = code_list(&api.errors.as_ref().and_then(|e| e.fallback.clone()));
             let name = &s.name;
             let empty_msg = format!("empty credential for {name}");
             let malformed_msg = format!("malformed credential for {name}");
@@ -994,6 +990,9 @@ fn auth_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                             }
                             ::std::result::Result::Err(Refusal::Malformed) => {
                                 return reject(401, #malformed, #malformed_msg);
+                            }
+                            ::std::result::Result::Err(Refusal::Fault) => {
+                                return reject(500, #fault, "the credential could not be checked");
                             }
                         }
                     }

@@ -40,6 +40,9 @@ pub enum Refusal {
     Expired,
     /// Not a credential of this scheme's format.
     Malformed,
+    /// The implementation could not check it (a server fault): the
+    /// request is answered with the spec's fallback code, 500.
+    Fault,
 }
 /// An accepted credential: who it names, and whether that subject is gone (deleted).
 #[derive(Debug, Clone, PartialEq)]
@@ -248,6 +251,13 @@ async fn handle_upload_identity_document<A: Api>(
                             "malformed credential for partnerToken",
                         );
                     }
+                    ::std::result::Result::Err(Refusal::Fault) => {
+                        return reject(
+                            500,
+                            &["ER999"],
+                            "the credential could not be checked",
+                        );
+                    }
                 }
             }
         }
@@ -308,6 +318,13 @@ async fn handle_upload_identity_document<A: Api>(
                             401,
                             &["ER805"],
                             "malformed credential for apiKey",
+                        );
+                    }
+                    ::std::result::Result::Err(Refusal::Fault) => {
+                        return reject(
+                            500,
+                            &["ER999"],
+                            "the credential could not be checked",
                         );
                     }
                 }
@@ -415,6 +432,13 @@ async fn handle_upload_identity_document<A: Api>(
                             "malformed credential for userToken",
                         );
                     }
+                    ::std::result::Result::Err(Refusal::Fault) => {
+                        return reject(
+                            500,
+                            &["ER999"],
+                            "the credential could not be checked",
+                        );
+                    }
                 }
             }
         }
@@ -495,6 +519,13 @@ async fn handle_upload_identity_document<A: Api>(
                             401,
                             &["ER707"],
                             "malformed credential for userIdentifier",
+                        );
+                    }
+                    ::std::result::Result::Err(Refusal::Fault) => {
+                        return reject(
+                            500,
+                            &["ER999"],
+                            "the credential could not be checked",
                         );
                     }
                 }
@@ -605,6 +636,7 @@ async fn handle_upload_identity_document<A: Api>(
             }
         }
     };
+    drop(bytes);
     let input = UploadIdentityDocumentInput {
         x_api_key: parts
             .headers

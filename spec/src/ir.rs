@@ -32,6 +32,58 @@ impl Api {
     pub fn scheme(&self, name: &str) -> Option<&SecurityScheme> {
         self.security_schemes.iter().find(|s| s.name == name)
     }
+
+    /// Every code `op` can answer by the spec's extensions.
+    pub fn operation_codes(&self, op: &Operation) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        crate::lower::operation_codes(self, op, &mut out);
+        out
+    }
+
+    /// The header parameter of `op` that carries `scheme`'s credential.
+    pub fn credential_carrier<'a>(&self, op: &'a Operation, scheme: &str) -> Option<&'a Parameter> {
+        op.parameters
+            .iter()
+            .find(|p| p.credential_of.as_deref() == Some(scheme))
+    }
+
+    /// The code a credential failure of `scheme` yields in `op`, with the
+    /// fallbacks of spec/EXTENSIONS.md: `malformed` -> the carrying
+    /// parameter's single format code -> `unknown`; `empty` -> the
+    /// `malformed` answer; `expired` -> `unknown`.
+    pub fn credential_code(
+        &self,
+        op: &Operation,
+        scheme: &SecurityScheme,
+        failure: CredentialFailure,
+    ) -> Option<String> {
+        let c = &scheme.codes;
+        let format_code = self.credential_carrier(op, &scheme.name).and_then(|p| {
+            let mut codes: Vec<&String> = p.schema.rules.codes.values().collect();
+            codes.dedup();
+            (codes.len() == 1).then(|| codes[0].clone())
+        });
+        let malformed = c
+            .malformed
+            .clone()
+            .or(format_code)
+            .or_else(|| c.unknown.clone());
+        match failure {
+            CredentialFailure::Empty => c.empty.clone().or(malformed),
+            CredentialFailure::Malformed => malformed,
+            CredentialFailure::Unknown => c.unknown.clone(),
+            CredentialFailure::Expired => c.expired.clone().or_else(|| c.unknown.clone()),
+        }
+    }
+}
+
+/// The ways a credential can fail, in check order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialFailure {
+    Empty,
+    Malformed,
+    Unknown,
+    Expired,
 }
 
 /// Index of a named type in [`Api::types`].

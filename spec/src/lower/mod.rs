@@ -20,6 +20,7 @@ use crate::ir::*;
 use crate::loader::{Loc, Sources};
 
 pub use naming::{is_keyword, snake_name, type_name};
+pub(crate) use vocabulary::operation_codes;
 
 pub(crate) struct Lowerer<'s> {
     src: &'s mut Sources,
