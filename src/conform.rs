@@ -166,14 +166,26 @@ pub fn conform(args: &ConformArgs) -> ExitCode {
 }
 
 async fn conform_async(api: Api, name: String, args: &ConformArgs) -> ExitCode {
+    // A bad profile is a usage error: say so before planning.
+    let given_profile = match &args.target {
+        Some(_) => match read_profile(args.profile.as_deref(), &api) {
+            Ok(p) => Some(p),
+            Err(code) => return code,
+        },
+        None => None,
+    };
     let mut plan = make_plan(&api, &args.plan);
     // The target: a given URL, or the embedded reference on a free port.
-    let (target, _server) = match &args.target {
-        Some(url) => {
-            let profile = match read_profile(args.profile.as_deref(), &api) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
+    let (target, _server) = match (&args.target, given_profile) {
+        (Some(url), Some(profile)) => {
+            let missing = plan.missing_valid(&profile);
+            if !missing.is_empty() {
+                eprintln!(
+                    "error: the profile has no [credentials.valid] entry for {}: without one the target cannot be certified",
+                    missing.into_iter().collect::<Vec<_>>().join(", ")
+                );
+                return ExitCode::from(2);
+            }
             (
                 Target {
                     base_url: url.trim_end_matches('/').to_string(),
@@ -182,7 +194,7 @@ async fn conform_async(api: Api, name: String, args: &ConformArgs) -> ExitCode {
                 None,
             )
         }
-        None => match embedded().await {
+        _ => match embedded().await {
             Ok((target, server)) => (target, Some(server)),
             Err(message) => {
                 eprintln!("error: cannot start the embedded reference: {message}");

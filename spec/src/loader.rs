@@ -174,10 +174,22 @@ impl Sources {
             let path = base.join(percent_decode(file));
             self.load_file(&path, Some(at))?
         };
-        let target = Loc {
+        let mut target = Loc {
             doc,
             pointer: fragment.to_string(),
         };
+        // A fragment is a URI fragment: `{` and `}` of a path key arrive
+        // percent-encoded (RFC 6901, section 6). The text as written wins
+        // when it names something, for keys that hold a literal `%`.
+        if self.value(&target).is_none() && fragment.contains('%') {
+            let decoded = Loc {
+                doc,
+                pointer: percent_decode(fragment),
+            };
+            if self.value(&decoded).is_some() {
+                target = decoded;
+            }
+        }
         if self.value(&target).is_none() {
             return Err(self.diag(
                 at,

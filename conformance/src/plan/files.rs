@@ -497,7 +497,11 @@ fn rule_cases(p: &mut Planner<'_>, field: &str, checks: &[FileCheck], i: usize, 
                         let kind_checks = checks.to_vec();
                         let pushed = pass_case(
                             p,
-                            format!("{base}.orientation.{slug}.{}", shape_word(shape)),
+                            format!(
+                                "{base}.orientation.{}.{}",
+                                rule_slug(combo),
+                                shape_word(shape)
+                            ),
                             format!(
                                 "A {} image is accepted for {}",
                                 shape_word(shape),

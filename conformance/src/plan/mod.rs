@@ -51,12 +51,37 @@ impl Plan {
     /// characters; without `*` the pattern matches anywhere in the id).
     pub fn filter(&mut self, pattern: &str) {
         self.cases.retain(|c| matches_pattern(&c.id, pattern));
+        // Codes that only the removed cases reach are not gaps of the plan:
+        // the coverage speaks of the cases kept.
+        let kept: BTreeSet<&str> = self.cases.iter().map(|c| c.id.as_str()).collect();
+        self.coverage.retain_mut(|c| match &mut c.verdict {
+            Coverage::Reached { cases } => {
+                cases.retain(|id| kept.contains(id.as_str()));
+                !cases.is_empty()
+            }
+            _ => true,
+        });
     }
 
     /// Recount coverage for a profile: codes only reachable with credentials
-    /// it lacks need a fixture.
+    /// it lacks need a fixture. Codes a filter left out stay out.
     pub fn for_profile(&mut self, api: &Api, profile: &Profile) {
-        self.coverage = coverage(api, &self.cases, Some(profile));
+        let listed: BTreeSet<String> = self.coverage.iter().map(|c| c.code.clone()).collect();
+        self.coverage = coverage(api, &self.cases, Some(profile))
+            .into_iter()
+            .filter(|c| listed.contains(&c.code))
+            .collect();
+    }
+
+    /// Schemes whose `valid` credential some case needs and `profile` lacks:
+    /// without them the target cannot be certified at all.
+    pub fn missing_valid(&self, profile: &Profile) -> BTreeSet<String> {
+        self.cases
+            .iter()
+            .flat_map(Case::requirements)
+            .filter(|c| c.set == CredentialSet::Valid && profile.get(c).is_none())
+            .map(|c| c.scheme)
+            .collect()
     }
 }
 
