@@ -1678,3 +1678,271 @@ pub fn media_type_matches(content_type: &str, declared: &[&str]) -> bool {
         (t == "*" || t == sent_type) && (s == "*" || s == sent_sub)
     })
 }
+
+// ---------------------------------------------------------------------------
+// Routing: the spec's path templates, matched without axum's route syntax
+// ---------------------------------------------------------------------------
+
+/// The path parameters of a matched request (names as the template writes
+/// them, values percent-decoded), carried to the handler in the request's
+/// extensions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathParams(pub Vec<(String, String)>);
+
+/// Every path template of a spec with its operations: upper-case method, and
+/// the index of the operation's handler.
+pub type RouteTable = &'static [(&'static str, &'static [(&'static str, usize)])];
+
+/// The answer of a handler, still to be computed.
+pub type Handling = std::pin::Pin<Box<dyn Future<Output = Response> + Send + 'static>>;
+
+/// One piece of a template segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Literal(String),
+    Param(String),
+}
+
+/// A path template of the spec (`/users/{id}`, `/files/{name}.{ext}`,
+/// `/a:b/*`), split into segments of literal text and parameters. Any text
+/// is a template: an unclosed `{` is literal text, so building never fails.
+#[derive(Debug, Clone)]
+struct Template {
+    segments: Vec<Vec<Piece>>,
+    /// How specific each segment is (0: literal only, 1: literal text and
+    /// parameters, 2: a parameter alone), then the literal length of the
+    /// mixed ones, reversed: the smallest rank is the most specific.
+    rank: Vec<(u8, usize)>,
+}
+
+impl Template {
+    fn parse(template: &str) -> Self {
+        let segments: Vec<Vec<Piece>> = template.split('/').map(pieces).collect();
+        let rank = segments
+            .iter()
+            .map(|s| {
+                let literal: usize = s
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Literal(l) => l.len(),
+                        Piece::Param(_) => 0,
+                    })
+                    .sum();
+                match s.iter().filter(|p| matches!(p, Piece::Param(_))).count() {
+                    0 => (0, 0),
+                    _ if literal == 0 => (2, 0),
+                    _ => (1, usize::MAX - literal),
+                }
+            })
+            .collect();
+        Template { segments, rank }
+    }
+
+    /// The parameters of `path` (split at `/`, still percent-encoded), or
+    /// `None` when it does not match.
+    fn matches(&self, path: &[&str]) -> Option<Vec<(String, String)>> {
+        if path.len() != self.segments.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (segment, raw) in self.segments.iter().zip(path) {
+            let text = path_decode(raw)?;
+            match segment.as_slice() {
+                [] => {
+                    if !text.is_empty() {
+                        return None;
+                    }
+                }
+                [Piece::Literal(l)] => {
+                    if *l != text {
+                        return None;
+                    }
+                }
+                pieces => match_pieces(pieces, raw, &mut params)?,
+            }
+        }
+        Some(params)
+    }
+}
+
+/// A segment's pieces: `{name}` is a parameter, the rest literal text.
+fn pieces(segment: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut literal = String::new();
+    let mut rest = segment;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        literal.push_str(&rest[..open]);
+        if !literal.is_empty() {
+            out.push(Piece::Literal(std::mem::take(&mut literal)));
+        }
+        out.push(Piece::Param(rest[open + 1..close].to_string()));
+        rest = &rest[close + 1..];
+    }
+    literal.push_str(rest);
+    if !literal.is_empty() {
+        out.push(Piece::Literal(literal));
+    }
+    out
+}
+
+/// Match one segment of parameters and literal text against `raw` (still
+/// percent-encoded, so that an encoded `.` in a value is not a separator):
+/// each parameter takes at least one character, up to the first place where
+/// the literal text after it follows.
+fn match_pieces(pieces: &[Piece], raw: &str, params: &mut Vec<(String, String)>) -> Option<()> {
+    let mut rest = raw;
+    let mut i = 0;
+    while i < pieces.len() {
+        match &pieces[i] {
+            Piece::Literal(l) => rest = rest.strip_prefix(l.as_str())?,
+            Piece::Param(name) => {
+                let value = match pieces.get(i + 1) {
+                    Some(Piece::Literal(next)) => {
+                        // At least one character before the next literal.
+                        let first = rest.chars().next()?.len_utf8();
+                        let at = rest[first..].find(next.as_str())? + first;
+                        let (value, after) = rest.split_at(at);
+                        rest = after;
+                        value
+                    }
+                    // Two parameters in a row: the first takes one character.
+                    Some(Piece::Param(_)) => {
+                        let first = rest.chars().next()?.len_utf8();
+                        let (value, after) = rest.split_at(first);
+                        rest = after;
+                        value
+                    }
+                    None => std::mem::take(&mut rest),
+                };
+                if value.is_empty() {
+                    return None;
+                }
+                params.push((name.clone(), path_decode(value)?));
+            }
+        }
+        i += 1;
+    }
+    rest.is_empty().then_some(())
+}
+
+/// Percent-decoding of a path segment (`+` stays `+`); `None` when the
+/// bytes are not UTF-8.
+fn path_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_string());
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The operations of the spec by path template, matched as OpenAPI says:
+/// a literal segment before a templated one, and templates that differ only
+/// in their parameters' names are one path (their methods are pooled).
+#[derive(Debug, Clone)]
+pub struct Routes {
+    /// Sorted by rank, most specific first.
+    entries: Vec<(Template, &'static [(&'static str, usize)])>,
+}
+
+/// Where a request goes.
+#[derive(Debug)]
+pub enum Route {
+    /// The index of the operation, with the request's path parameters.
+    Operation(usize, PathParams),
+    /// No template matches: 404.
+    NotFound,
+    /// The path matches but no operation has the method: 405 with these.
+    MethodNotAllowed(Vec<&'static str>),
+}
+
+impl Routes {
+    /// `table`: each path template with its operations (upper-case method,
+    /// index of the operation).
+    pub fn new(table: RouteTable) -> Self {
+        let mut entries: Vec<(Template, &'static [(&'static str, usize)])> = table
+            .iter()
+            .map(|(template, ops)| (Template::parse(template), *ops))
+            .collect();
+        entries.sort_by(|a, b| a.0.rank.cmp(&b.0.rank));
+        Routes { entries }
+    }
+
+    /// The route of a request. `HEAD` falls back to the path's `GET`.
+    pub fn find(&self, method: &str, path: &str) -> Route {
+        let split: Vec<&str> = path.split('/').collect();
+        let mut best: Option<&[(u8, usize)]> = None;
+        // The templates of the most specific matching rank, with their parameters.
+        let mut found: Vec<(&'static [(&'static str, usize)], PathParams)> = Vec::new();
+        for (template, ops) in &self.entries {
+            if best.is_some_and(|rank| rank != template.rank.as_slice()) {
+                break;
+            }
+            if let Some(params) = template.matches(&split) {
+                best = Some(&template.rank);
+                found.push((ops, PathParams(params)));
+            }
+        }
+        let pick = |m: &str| {
+            found.iter().find_map(|(ops, params)| {
+                ops.iter()
+                    .find(|(op_method, _)| *op_method == m)
+                    .map(|(_, index)| Route::Operation(*index, params.clone()))
+            })
+        };
+        if found.is_empty() {
+            return Route::NotFound;
+        }
+        if let Some(route) = pick(method) {
+            return route;
+        }
+        if method == "HEAD"
+            && let Some(route) = pick("GET")
+        {
+            return route;
+        }
+        let mut allow: Vec<&'static str> = found
+            .iter()
+            .flat_map(|(ops, _)| ops.iter().map(|(m, _)| *m))
+            .collect();
+        if allow.contains(&"GET") {
+            allow.push("HEAD");
+        }
+        allow.sort_unstable();
+        allow.dedup();
+        Route::MethodNotAllowed(allow)
+    }
+}
+
+/// The answer for a request no operation takes: 404, or 405 with `Allow`.
+pub fn unrouted(route: Route) -> Response {
+    let mut response = Response::new(Body::empty());
+    match route {
+        Route::MethodNotAllowed(allow) => {
+            *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            if let Ok(v) = HeaderValue::from_str(&allow.join(",")) {
+                response.headers_mut().insert(header::ALLOW, v);
+            }
+        }
+        _ => *response.status_mut() = StatusCode::NOT_FOUND,
+    }
+    response
+}

@@ -101,9 +101,38 @@ fn media(m: &MediaType) -> TokenStream {
     }
 }
 
+/// The name of the constant holding `op`'s state rules.
+pub fn conflicts_const(op: &Operation) -> Ident {
+    names::constant(&format!("{} conflicts", op.rust_name))
+}
+
 pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
     let mut items = Vec::new();
+    if ctx.api.operations.iter().any(|o| !o.conflicts.is_empty()) {
+        items.push(quote! {
+            /// A state rule (`x-specgate-conflicts`): a request repeated with
+            /// the same values of `key` while the first is pending answers `code`.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct Conflict {
+                pub code: &'static str,
+                pub key: &'static [&'static str],
+            }
+        });
+    }
     for op in &ctx.api.operations {
+        if !op.conflicts.is_empty() {
+            let name = conflicts_const(op);
+            let doc = format!(" State rules of `{} {}`.", op.method, op.path);
+            let rules = op.conflicts.iter().map(|c| {
+                let code = &c.code;
+                let key = &c.key;
+                quote! { Conflict { code: #code, key: &[#(#key),*] } }
+            });
+            items.push(quote! {
+                #[doc = #doc]
+                pub const #name: &[Conflict] = &[#(#rules),*];
+            });
+        }
         let limit = body_limit(ctx, op);
         let limit_name = body_limit_const(op);
         let limit_doc = format!(

@@ -83,7 +83,7 @@ pub fn generate(api: &Api) -> Result<Output, Error> {
     files.push(("lib.rs".to_string(), output::render("lib.rs", root)?));
     files.push((
         "models.rs".into(),
-        output::render("models.rs", models::emit(&ctx))?,
+        output::render_parts(api, "models.rs", models::parts(&ctx), models::part)?,
     ));
     if let Some(tokens) = catalog::emit(&ctx) {
         files.push(("catalog.rs".into(), output::render("catalog.rs", tokens)?));
@@ -94,11 +94,11 @@ pub fn generate(api: &Api) -> Result<Output, Error> {
     ));
     files.push((
         "validate.rs".into(),
-        output::render("validate.rs", validate::emit(&ctx))?,
+        output::render_parts(api, "validate.rs", validate::parts(&ctx), validate::part)?,
     ));
     files.push((
         "server.rs".into(),
-        output::render("server.rs", server::emit(&ctx))?,
+        output::render_parts(api, "server.rs", server::parts(&ctx), server::part)?,
     ));
     files.push(("runtime.rs".into(), runtime()?));
     Ok(Output { files })

@@ -9,21 +9,24 @@ use crate::doc_lines;
 use crate::names;
 use crate::types::Ctx;
 
-pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
-    let items = ctx
-        .api
-        .types
-        .iter()
-        .enumerate()
-        .map(|(i, t)| type_def(ctx, TypeId(i), t));
-    quote! {
-        //! Models: one type per named schema of the spec.
-        //!
-        //! Paths are written in full (`crate::models::X`, `::std::string::String`)
-        //! so that a schema named like a prelude type cannot shadow it.
-        #![allow(deprecated, unused_qualifications)]
-        #(#items)*
+/// The number of parts of the file: its attributes, then one per named type.
+pub fn parts(ctx: &Ctx<'_>) -> usize {
+    1 + ctx.api.types.len()
+}
+
+/// Part `i` of the file (see [`parts`]).
+pub fn part(ctx: &Ctx<'_>, i: usize) -> TokenStream {
+    if i == 0 {
+        return quote! {
+            //! Models: one type per named schema of the spec.
+            //!
+            //! Paths are written in full (`crate::models::X`, `::std::string::String`)
+            //! so that a schema named like a prelude type cannot shadow it.
+            #![allow(deprecated, unused_qualifications)]
+        };
     }
+    let id = TypeId(i - 1);
+    type_def(ctx, id, ctx.api.type_def(id))
 }
 
 fn docs_of(docs: &Docs, extra: Option<String>) -> TokenStream {

@@ -2,9 +2,13 @@
 
 use std::path::Path;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use proc_macro2::TokenStream;
+use spec::ir::Api;
 
 use crate::Error;
+use crate::types::Ctx;
 
 /// The generated files: name (relative to the crate's `src/`) and text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +25,96 @@ pub(crate) fn render(file: &str, tokens: TokenStream) -> Result<String, Error> {
     })?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&parsed)))
 }
+
+/// Print a file made of `count` consecutive parts, part `i` being the items
+/// `part(ctx, i)` builds (the first may start with the file's inner
+/// attributes). The text is the same as for the whole file printed at once,
+/// since every top-level item starts on a line of its own; but only a few
+/// parts' tokens and syntax trees are alive at a time, and large specs are
+/// printed by several threads (each with its own [`Ctx`]: tokens are not
+/// `Send`), each taking the next part to print. The parts are joined in
+/// order, so the output never depends on the number of threads.
+pub(crate) fn render_parts(
+    api: &Api,
+    file: &str,
+    count: usize,
+    part: impl Fn(&Ctx<'_>, usize) -> TokenStream + Sync,
+) -> Result<String, Error> {
+    let print = |ctx: &Ctx<'_>, i: usize| -> Result<String, Error> {
+        let parsed: syn::File = syn::parse2(part(ctx, i)).map_err(|e| Error::Unparsable {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(prettyplease::unparse(&parsed))
+    };
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .min(MAX_THREADS)
+        .min(count / PARTS_PER_THREAD)
+        .max(1);
+    let mut printed: Vec<(usize, Result<String, Error>)> = Vec::with_capacity(count);
+    if threads == 1 {
+        let ctx = Ctx::new(api);
+        printed.extend((0..count).map(|i| (i, print(&ctx, i))));
+    } else {
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let ctx = Ctx::new(api);
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    return done;
+                }
+                let text = print(&ctx, i);
+                let failed = text.is_err();
+                done.push((i, text));
+                if failed {
+                    // The other threads finish the rest; the first error in
+                    // file order is reported.
+                    return done;
+                }
+            }
+        };
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..threads)
+                .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+                .collect();
+            // This thread works too, so the parts are printed even where no
+            // thread could be started.
+            printed.extend(work());
+            for worker in workers {
+                match worker.join() {
+                    Ok(done) => printed.extend(done),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+        });
+        printed.sort_by_key(|(i, _)| *i);
+    }
+    let mut out = String::from(HEADER);
+    let mut expected = 0;
+    for (i, text) in printed {
+        if i != expected {
+            break;
+        }
+        out.push_str(&text?);
+        expected += 1;
+    }
+    if expected != count {
+        return Err(Error::Unparsable {
+            file: file.to_string(),
+            message: format!("part {expected} of {count} was not printed"),
+        });
+    }
+    Ok(out)
+}
+
+/// Threads that print one file at most.
+const MAX_THREADS: usize = 8;
+/// Below this many parts per thread, another thread costs more than it saves.
+const PARTS_PER_THREAD: usize = 256;
 
 pub(crate) fn render_text(file: &str, text: &str) -> Result<String, Error> {
     let parsed: syn::File = syn::parse_str(text).map_err(|e| Error::Unparsable {

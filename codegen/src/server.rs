@@ -15,19 +15,41 @@ use crate::names;
 use crate::types::Ctx;
 use crate::validate;
 
-pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
+/// The number of parts of the file: the trait and its support, one part per
+/// operation (input, responses, handler), then the router.
+pub fn parts(ctx: &Ctx<'_>) -> usize {
+    ctx.api.operations.len() + 2
+}
+
+/// Part `i` of the file (see [`parts`]).
+pub fn part(ctx: &Ctx<'_>, i: usize) -> TokenStream {
     let api = ctx.api;
     let has_auth = !api.security_schemes.is_empty();
-    let scheme_enum = has_auth.then(|| scheme_enum(api));
-    let support = support(ctx, has_auth);
-    let mut items = Vec::new();
-    let mut trait_methods = Vec::new();
-    for op in &api.operations {
-        items.push(input_struct(ctx, op));
-        items.push(response_enum(ctx, op));
-        items.push(handler(ctx, op, has_auth));
-        trait_methods.push(trait_method(ctx, op, has_auth));
+    if i == 0 {
+        return head(ctx, has_auth);
     }
+    match api.operations.get(i - 1) {
+        Some(op) => {
+            let input = input_struct(ctx, op);
+            let response = response_enum(ctx, op);
+            let handler = handler(ctx, op, has_auth);
+            quote! { #input #response #handler }
+        }
+        None => routing(api),
+    }
+}
+
+/// The file's attributes, the scheme types, the handlers' helpers and the trait.
+fn head(ctx: &Ctx<'_>, has_auth: bool) -> TokenStream {
+    let api = ctx.api;
+    let scheme_enum = has_auth.then(|| scheme_enum(api));
+    // The handlers' helpers, for the handlers there are.
+    let support = (!api.operations.is_empty()).then(|| support(ctx, has_auth));
+    let trait_methods: Vec<TokenStream> = api
+        .operations
+        .iter()
+        .map(|op| trait_method(ctx, op, has_auth))
+        .collect();
     let auth_items = if has_auth {
         quote! {
             /// The identity an accepted credential names.
@@ -44,7 +66,6 @@ pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
     } else {
         quote! {}
     };
-    let routes = routes(api);
     let title = format!(
         " The operations of {}: implement this, then serve [`router`].",
         api.title
@@ -62,14 +83,64 @@ pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
             #(#trait_methods)*
         }
 
-        #(#items)*
+    }
+}
 
+/// The router and the dispatch of requests to the handlers.
+fn routing(api: &Api) -> TokenStream {
+    let routes = routes(api);
+    let dispatch_arms = api.operations.iter().enumerate().map(|(i, op)| {
+        let handler = format_ident!("handle_{}", op.rust_name);
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
+        quote! { #i => ::std::boxed::Box::pin(#handler::<A>(api, req)), }
+    });
+    if api.operations.is_empty() {
+        quote! {
+            /// The router: the spec declares no operation, so every request answers 404.
+            pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> ::axum::Router {
+                let _ = api;
+                ::axum::Router::new()
+                    .fallback(|| async { crate::runtime::unrouted(crate::runtime::Route::NotFound) })
+            }
+        }
+    } else {
+        quote! {
         /// The router: every operation of the spec, each checking its request
         /// before calling `api`. Other paths answer 404, other methods 405.
+        ///
+        /// Paths are matched by the spec's own templates (`crate::runtime::Routes`),
+        /// not by axum's route syntax, so any template the spec writes is
+        /// served and building the router cannot fail.
         pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> ::axum::Router {
             ::axum::Router::new()
-                #(#routes)*
+                .fallback(dispatch::<A>)
                 .with_state(api)
+        }
+
+        /// Every path template with its operations: method, index of the handler.
+        const ROUTES: crate::runtime::RouteTable = &[#(#routes),*];
+
+        fn routes() -> &'static crate::runtime::Routes {
+            static TABLE: ::std::sync::LazyLock<crate::runtime::Routes> =
+                ::std::sync::LazyLock::new(|| crate::runtime::Routes::new(ROUTES));
+            &TABLE
+        }
+
+        async fn dispatch<A: Api>(
+            ::axum::extract::State(api): ::axum::extract::State<::std::sync::Arc<A>>,
+            mut req: ::axum::extract::Request,
+        ) -> ::axum::response::Response {
+            let (index, params) = match routes().find(req.method().as_str(), req.uri().path()) {
+                crate::runtime::Route::Operation(index, params) => (index, params),
+                other => return crate::runtime::unrouted(other),
+            };
+            req.extensions_mut().insert(params);
+            let handler: crate::runtime::Handling = match index {
+                #(#dispatch_arms)*
+                _ => return crate::runtime::unrouted(crate::runtime::Route::NotFound),
+            };
+            handler.await
+        }
         }
     }
 }
@@ -153,19 +224,6 @@ fn scheme_enum(api: &Api) -> TokenStream {
 /// Helpers shared by the handlers.
 fn support(ctx: &Ctx<'_>, _has_auth: bool) -> TokenStream {
     let with_catalog = ctx.api.errors.is_some();
-    let path_params = ctx
-        .api
-        .operations
-        .iter()
-        .flat_map(|o| &o.parameters)
-        .any(|p| p.location == ParamLocation::Path)
-        .then(|| {
-            quote! {
-                /// Path parameters, carried from the extractor to the checks.
-                #[derive(Debug, Clone)]
-                struct PathParams(::std::vec::Vec<(::std::string::String, ::std::string::String)>);
-            }
-        });
     let lookup = if with_catalog {
         quote! {
             let entries: ::std::vec::Vec<crate::runtime::Entry> = codes
@@ -204,8 +262,6 @@ fn support(ctx: &Ctx<'_>, _has_auth: bool) -> TokenStream {
                 .join("; ");
             reject(400, &codes, &detail)
         }
-
-        #path_params
 
         use ::axum::response::IntoResponse as _;
     }
@@ -444,6 +500,26 @@ fn response_enum(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             }
         }
     }
+    if vs.is_empty() {
+        // Nothing declared says nothing about the answers: any status, with
+        // a body of any type, rather than a type no implementation can build.
+        defs.push(quote! {
+            /// The spec declares no response for this operation: any status,
+            /// with a body of the given content type (empty for none).
+            Undeclared(u16, ::std::string::String, ::axum::body::Bytes),
+        });
+        arms.push(quote! {
+            Self::Undeclared(status, content_type, body) => {
+                let status = ::axum::http::StatusCode::from_u16(status)
+                    .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+                if content_type.is_empty() {
+                    (status, body).into_response()
+                } else {
+                    (status, [(::axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
+                }
+            }
+        });
+    }
     if ctx.api.errors.is_some() {
         defs.push(quote! {
             /// An error of the catalog, answered with its status, message and solution.
@@ -538,24 +614,22 @@ fn trait_method(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
 }
 
 fn routes(api: &Api) -> Vec<TokenStream> {
-    // axum takes one registration per path, with every method.
-    let mut by_path: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
-    for op in &api.operations {
-        by_path.entry(op.path.as_str()).or_default().push(op);
+    // One entry per path template, with every method it has.
+    let mut by_path: BTreeMap<&str, Vec<(String, usize)>> = BTreeMap::new();
+    for (i, op) in api.operations.iter().enumerate() {
+        by_path
+            .entry(op.path.as_str())
+            .or_default()
+            .push((op.method.to_ascii_uppercase(), i));
     }
     by_path
         .into_iter()
         .map(|(path, ops)| {
-            let methods = ops.iter().enumerate().map(|(i, op)| {
-                let handler = format_ident!("handle_{}", op.rust_name);
-                let m = format_ident!("{}", op.method.to_ascii_lowercase());
-                if i == 0 {
-                    quote! { ::axum::routing::#m(#handler::<A>) }
-                } else {
-                    quote! { .#m(#handler::<A>) }
-                }
+            let ops = ops.iter().map(|(m, i)| {
+                let i = proc_macro2::Literal::usize_unsuffixed(*i);
+                quote! { (#m, #i) }
             });
-            quote! { .route(#path, #(#methods)*) }
+            quote! { (#path, &[#(#ops),*]) }
         })
         .collect()
 }
@@ -585,7 +659,9 @@ fn handler(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
     let mut param_steps = Vec::new();
     let mut param_fields = Vec::new();
     for p in &op.parameters {
-        let ident = names::ident(&p.rust_name);
+        let field = names::ident(&p.rust_name);
+        // The handler's locals (`parts`, `body`, `cx` ...) never meet a parameter's.
+        let ident = names::ident(&format!("param_{}", p.rust_name));
         let name = &p.name;
         let raw = match p.location {
             ParamLocation::Header => quote! {
@@ -606,7 +682,7 @@ fn handler(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
             } else {
                 raw
             };
-            param_fields.push(quote! { #ident: #value, });
+            param_fields.push(quote! { #field: #value, });
             continue;
         }
         let kind = param_kind(&p.schema);
@@ -630,13 +706,13 @@ fn handler(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
         };
         if p.required {
             param_fields.push(quote! {
-                #ident: match #convert {
+                #field: match #convert {
                     ::std::option::Option::Some(v) => v,
                     ::std::option::Option::None => return reject(400, &[], ::std::concat!("missing parameter ", #name)),
                 },
             });
         } else {
-            param_fields.push(quote! { #ident: #convert, });
+            param_fields.push(quote! { #field: #convert, });
         }
     }
 
@@ -659,34 +735,17 @@ fn handler(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
         .iter()
         .any(|p| p.location == ParamLocation::Path)
         .then(|| quote! {
-            let path_params: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = match parts.extensions.get::<PathParams>() {
+            let path_params: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = match parts.extensions.get::<crate::runtime::PathParams>() {
                 ::std::option::Option::Some(p) => p.0.clone(),
                 ::std::option::Option::None => ::std::vec::Vec::new(),
             };
         });
-    let path_arg = if path_extract.is_some() {
-        quote! { raw_params: ::axum::extract::RawPathParams, }
-    } else {
-        quote! {}
-    };
-    let path_store = if path_extract.is_some() {
-        quote! {
-            let mut req = req;
-            req.extensions_mut().insert(PathParams(
-                raw_params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            ));
-        }
-    } else {
-        quote! {}
-    };
     let _ = api;
     quote! {
         async fn #handler<A: Api>(
-            ::axum::extract::State(api): ::axum::extract::State<::std::sync::Arc<A>>,
-            #path_arg
+            api: ::std::sync::Arc<A>,
             req: ::axum::extract::Request,
         ) -> ::axum::response::Response {
-            #path_store
             let (parts, body) = req.into_parts();
             #path_extract
             #auth

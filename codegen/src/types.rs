@@ -16,6 +16,8 @@ pub struct Ctx<'a> {
     snakes: Vec<String>,
     /// Strongly connected component of each type (direct containment only).
     scc: Vec<usize>,
+    /// Named types a request can carry, in order.
+    request_types: Vec<TypeId>,
 }
 
 impl<'a> Ctx<'a> {
@@ -36,11 +38,13 @@ impl<'a> Ctx<'a> {
             })
             .collect();
         let scc = components(api);
+        let request_types = request_types(api).into_iter().collect();
         Ctx {
             api,
             idents,
             snakes,
             scc,
+            request_types,
         }
     }
 
@@ -113,25 +117,30 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Named types a request can carry (bodies and parameters), which need validators.
-    pub fn request_types(&self) -> BTreeSet<TypeId> {
-        let mut out = BTreeSet::new();
-        let mut stack: Vec<&Schema> = Vec::new();
-        for op in &self.api.operations {
-            stack.extend(op.parameters.iter().map(|p| &p.schema));
-            if let Some(b) = &op.body {
-                stack.extend(b.content.iter().filter_map(|c| c.schema.as_ref()));
-            }
-        }
-        while let Some(s) = stack.pop() {
-            match &s.shape {
-                Shape::Named(id) if out.insert(*id) => children(self.api.type_def(*id), &mut stack),
-                Shape::List(i) | Shape::Map(i) => stack.push(i),
-                _ => {}
-            }
-        }
-        out
+    /// Named types a request can carry (bodies and parameters), which need
+    /// validators, in order.
+    pub fn request_types(&self) -> &[TypeId] {
+        &self.request_types
     }
+}
+
+fn request_types(api: &Api) -> BTreeSet<TypeId> {
+    let mut out = BTreeSet::new();
+    let mut stack: Vec<&Schema> = Vec::new();
+    for op in &api.operations {
+        stack.extend(op.parameters.iter().map(|p| &p.schema));
+        if let Some(b) = &op.body {
+            stack.extend(b.content.iter().filter_map(|c| c.schema.as_ref()));
+        }
+    }
+    while let Some(s) = stack.pop() {
+        match &s.shape {
+            Shape::Named(id) if out.insert(*id) => children(api.type_def(*id), &mut stack),
+            Shape::List(i) | Shape::Map(i) => stack.push(i),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn children<'a>(t: &'a TypeDef, out: &mut Vec<&'a Schema>) {

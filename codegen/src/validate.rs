@@ -224,39 +224,48 @@ fn object_rules(checks: &[Keyword], forbidden: bool, known: &[&str]) -> TokenStr
     }
 }
 
-pub fn emit(ctx: &Ctx<'_>) -> TokenStream {
-    let mut items = Vec::new();
-    for id in ctx.request_types() {
-        let t = ctx.api.type_def(id);
-        let f = fn_name(ctx, id);
-        let own = codes_const(ctx, id);
-        let own_codes = own_rules(&t.kind)
-            .map(|r| codes_literal(&r.codes))
-            .unwrap_or_else(|| quote! { crate::runtime::Codes::NONE });
-        let doc = format!(
-            " Checks a value against `{}`, collecting every violation.",
-            t.name
-        );
-        let own_doc = format!(
-            " Codes that `{}` itself declares (`x-specgate-codes`).",
-            t.name
-        );
-        let body = body(ctx, t);
-        items.push(quote! {
-            #[doc = #own_doc]
-            pub const #own: crate::runtime::Codes = #own_codes;
+/// The number of parts of the file: its attributes, then one validator per
+/// named type a request can carry.
+pub fn parts(ctx: &Ctx<'_>) -> usize {
+    1 + ctx.request_types().len()
+}
 
-            #[doc = #doc]
-            pub fn #f(v: &::serde_json::Value, nullable: bool, site: crate::runtime::Codes, cx: &mut crate::runtime::Validator) {
-                let layers = [site, #own];
-                #body
-            }
-        });
+/// Part `i` of the file (see [`parts`]).
+pub fn part(ctx: &Ctx<'_>, i: usize) -> TokenStream {
+    match i.checked_sub(1).and_then(|i| ctx.request_types().get(i)) {
+        None => quote! {
+            //! Request validation, generated from the spec's schemas and `x-specgate-codes`.
+            #![allow(clippy::too_many_lines, unused_variables, unused_qualifications)]
+        },
+        Some(&id) => validator(ctx, id),
     }
+}
+
+fn validator(ctx: &Ctx<'_>, id: TypeId) -> TokenStream {
+    let t = ctx.api.type_def(id);
+    let f = fn_name(ctx, id);
+    let own = codes_const(ctx, id);
+    let own_codes = own_rules(&t.kind)
+        .map(|r| codes_literal(&r.codes))
+        .unwrap_or_else(|| quote! { crate::runtime::Codes::NONE });
+    let doc = format!(
+        " Checks a value against `{}`, collecting every violation.",
+        t.name
+    );
+    let own_doc = format!(
+        " Codes that `{}` itself declares (`x-specgate-codes`).",
+        t.name
+    );
+    let body = body(ctx, t);
     quote! {
-        //! Request validation, generated from the spec's schemas and `x-specgate-codes`.
-        #![allow(clippy::too_many_lines, unused_variables, unused_qualifications)]
-        #(#items)*
+        #[doc = #own_doc]
+        pub const #own: crate::runtime::Codes = #own_codes;
+
+        #[doc = #doc]
+        pub fn #f(v: &::serde_json::Value, nullable: bool, site: crate::runtime::Codes, cx: &mut crate::runtime::Validator) {
+            let layers = [site, #own];
+            #body
+        }
     }
 }
 

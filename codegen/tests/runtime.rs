@@ -2410,3 +2410,148 @@ fn no_panic_on_random_patterns() {
         "the sweep reached valid patterns ({compiled})"
     );
 }
+
+// ---------------------------------------------------------------------------
+// routing
+// ---------------------------------------------------------------------------
+
+static TABLE: &[(&str, &[(&str, usize)])] = &[
+    ("/users/{id}", &[("GET", 0)]),
+    ("/users/me", &[("GET", 1)]),
+    ("/users/{name}", &[("DELETE", 2)]),
+    ("/files/{name}.{ext}", &[("GET", 3)]),
+    ("/files/{name}", &[("PUT", 4)]),
+    ("/a:b/*/{x}", &[("POST", 5)]),
+    ("/trailing/", &[("GET", 6)]),
+    ("/trailing", &[("POST", 7)]),
+    ("/", &[("GET", 8)]),
+    ("/v{version}/items", &[("GET", 9)]),
+    ("/odd/{unclosed", &[("GET", 10)]),
+];
+
+fn route(method: &str, path: &str) -> Result<(usize, Vec<(String, String)>), String> {
+    match Routes::new(TABLE).find(method, path) {
+        Route::Operation(i, PathParams(p)) => Ok((i, p)),
+        Route::NotFound => Err("404".into()),
+        Route::MethodNotAllowed(allow) => Err(format!("405 {}", allow.join(","))),
+    }
+}
+
+fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_literal_segment_wins_over_a_template() {
+    assert_eq!(route("GET", "/users/me"), Ok((1, vec![])));
+    assert_eq!(route("GET", "/users/42"), Ok((0, params(&[("id", "42")]))));
+}
+
+#[test]
+fn templates_differing_only_in_names_are_one_path() {
+    assert_eq!(
+        route("DELETE", "/users/bob"),
+        Ok((2, params(&[("name", "bob")])))
+    );
+    assert_eq!(
+        route("PATCH", "/users/bob"),
+        Err("405 DELETE,GET,HEAD".into())
+    );
+    // `/users/me` is its own path: DELETE is not one of its methods.
+    assert_eq!(route("DELETE", "/users/me"), Err("405 GET,HEAD".into()));
+}
+
+#[test]
+fn several_parameters_in_one_segment() {
+    assert_eq!(
+        route("GET", "/files/report.tar.gz"),
+        Ok((3, params(&[("name", "report"), ("ext", "tar.gz")])))
+    );
+    // Without the dot it is the other template; an encoded dot is no separator.
+    assert_eq!(
+        route("PUT", "/files/report"),
+        Ok((4, params(&[("name", "report")])))
+    );
+    assert_eq!(
+        route("PUT", "/files/a%2Eb"),
+        Ok((4, params(&[("name", "a.b")])))
+    );
+    assert_eq!(route("GET", "/files/.json"), Err("405 PUT".into()));
+    assert_eq!(
+        route("GET", "/v2/items"),
+        Ok((9, params(&[("version", "2")])))
+    );
+    assert_eq!(route("GET", "/v/items"), Err("404".into()));
+}
+
+#[test]
+fn colons_stars_trailing_slashes_and_odd_braces_are_literal_text() {
+    assert_eq!(route("POST", "/a:b/*/1"), Ok((5, params(&[("x", "1")]))));
+    assert_eq!(route("POST", "/a:b/c/1"), Err("404".into()));
+    assert_eq!(route("GET", "/trailing/"), Ok((6, vec![])));
+    assert_eq!(route("POST", "/trailing"), Ok((7, vec![])));
+    assert_eq!(route("GET", "/trailing"), Err("405 POST".into()));
+    assert_eq!(route("GET", "/"), Ok((8, vec![])));
+    assert_eq!(route("GET", "/odd/{unclosed"), Ok((10, vec![])));
+    assert_eq!(route("GET", "/odd/%7Bunclosed"), Ok((10, vec![])));
+}
+
+#[test]
+fn values_are_percent_decoded_and_must_be_utf8_and_non_empty() {
+    assert_eq!(
+        route("GET", "/users/a%20b+c"),
+        Ok((0, params(&[("id", "a b+c")])))
+    );
+    assert_eq!(route("GET", "/users/%FF"), Err("404".into()));
+    assert_eq!(route("GET", "/users/"), Err("404".into()));
+    assert_eq!(route("GET", "/users"), Err("404".into()));
+}
+
+#[test]
+fn head_falls_back_to_get() {
+    assert_eq!(route("HEAD", "/users/me"), Ok((1, vec![])));
+    assert_eq!(route("HEAD", "/trailing"), Err("405 POST".into()));
+}
+
+#[test]
+fn routing_never_panics_on_any_template_or_path() {
+    let alphabet = [
+        "/", "{", "}", "a", ".", "%", "%2", "%FF", ":", "*", "é", "{x}", "",
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut templates: Vec<&'static str> = Vec::new();
+    for _ in 0..200 {
+        let t: String = (0..rng.below(8))
+            .map(|_| alphabet[rng.below(alphabet.len())])
+            .collect();
+        templates.push(Box::leak(t.into_boxed_str()));
+    }
+    let table: Vec<(&'static str, &'static [(&'static str, usize)])> = templates
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let ops: &'static [(&'static str, usize)] =
+                Box::leak(vec![("GET", i)].into_boxed_slice());
+            (*t, ops)
+        })
+        .collect();
+    let routes = Routes::new(Box::leak(table.into_boxed_slice()));
+    for _ in 0..2000 {
+        let p: String = (0..rng.below(8))
+            .map(|_| alphabet[rng.below(alphabet.len())])
+            .collect();
+        let _ = routes.find("GET", &p);
+    }
+}
+
+#[test]
+fn unrouted_requests_answer_404_or_405_with_allow() {
+    let r = unrouted(Route::NotFound);
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = unrouted(Route::MethodNotAllowed(vec!["GET", "HEAD"]));
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers()[header::ALLOW], "GET,HEAD");
+}

@@ -302,9 +302,9 @@ fn state_is_an_ordered_sequence() {
 
 #[test]
 fn fixtures_without_the_vocabulary_still_plan() {
-    let dir = root().join("tests/fixtures");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
+    let mut files: Vec<PathBuf> = ["tests/fixtures", "tests/unlinted"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(root().join(dir)).unwrap())
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
@@ -333,4 +333,24 @@ fn filter_keeps_matching_ids() {
     let mut p = plan().clone();
     p.filter("ER708");
     assert_eq!(p.cases.len(), 1);
+}
+
+#[test]
+fn limits_too_large_to_send_get_no_boundary_case() {
+    let api = spec::load(&root().join("tests/fixtures/routes.yaml")).unwrap();
+    let plan = conformance::plan::plan(&api, 1);
+    let ids: Vec<&str> = plan.cases.iter().map(|c| c.id.as_str()).collect();
+    assert!(
+        !ids.iter().any(|id| id.contains("length.2147483647")),
+        "{ids:?}"
+    );
+    // Every request stays small: none carries a string of the limit.
+    let largest = plan
+        .cases
+        .iter()
+        .flat_map(|c| &c.steps)
+        .map(|s| serde_json::to_string(&s.request).unwrap().len())
+        .max()
+        .unwrap();
+    assert!(largest < 1 << 20, "a request of {largest} bytes");
 }

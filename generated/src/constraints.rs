@@ -2,6 +2,20 @@
 // change the spec and run `specgate generate`.
 
 //! Limits and file checks of the spec, as typed constants.
+/// A state rule (`x-specgate-conflicts`): a request repeated with
+/// the same values of `key` while the first is pending answers `code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conflict {
+    pub code: &'static str,
+    pub key: &'static [&'static str],
+}
+/// State rules of `POST /api/v1/user/identity-document`.
+pub const UPLOAD_IDENTITY_DOCUMENT_CONFLICTS: &[Conflict] = &[
+    Conflict {
+        code: "ER708",
+        key: &["documentType", "documentSide"],
+    },
+];
 /// Bound on the request body of `POST /api/v1/user/identity-document`: room for the largest valid file even with every `/` escaped; a larger body is refused before it is read.
 pub const UPLOAD_IDENTITY_DOCUMENT_MAX_BODY_BYTES: usize = 14046552;
 /// `upload_identity_document` of `data`: max bytes (fails with ER902).

@@ -187,7 +187,7 @@ impl ::axum::response::IntoResponse for UploadIdentityDocumentResponse {
     }
 }
 async fn handle_upload_identity_document<A: Api>(
-    ::axum::extract::State(api): ::axum::extract::State<::std::sync::Arc<A>>,
+    api: ::std::sync::Arc<A>,
     req: ::axum::extract::Request,
 ) -> ::axum::response::Response {
     let (parts, body) = req.into_parts();
@@ -659,11 +659,34 @@ async fn handle_upload_identity_document<A: Api>(
 }
 /// The router: every operation of the spec, each checking its request
 /// before calling `api`. Other paths answer 404, other methods 405.
+///
+/// Paths are matched by the spec's own templates (`crate::runtime::Routes`),
+/// not by axum's route syntax, so any template the spec writes is
+/// served and building the router cannot fail.
 pub fn router<A: Api>(api: ::std::sync::Arc<A>) -> ::axum::Router {
-    ::axum::Router::new()
-        .route(
-            "/api/v1/user/identity-document",
-            ::axum::routing::post(handle_upload_identity_document::<A>),
-        )
-        .with_state(api)
+    ::axum::Router::new().fallback(dispatch::<A>).with_state(api)
+}
+/// Every path template with its operations: method, index of the handler.
+const ROUTES: crate::runtime::RouteTable = &[
+    ("/api/v1/user/identity-document", &[("POST", 0)]),
+];
+fn routes() -> &'static crate::runtime::Routes {
+    static TABLE: ::std::sync::LazyLock<crate::runtime::Routes> = ::std::sync::LazyLock::new(||
+    crate::runtime::Routes::new(ROUTES));
+    &TABLE
+}
+async fn dispatch<A: Api>(
+    ::axum::extract::State(api): ::axum::extract::State<::std::sync::Arc<A>>,
+    mut req: ::axum::extract::Request,
+) -> ::axum::response::Response {
+    let (index, params) = match routes().find(req.method().as_str(), req.uri().path()) {
+        crate::runtime::Route::Operation(index, params) => (index, params),
+        other => return crate::runtime::unrouted(other),
+    };
+    req.extensions_mut().insert(params);
+    let handler: crate::runtime::Handling = match index {
+        0 => ::std::boxed::Box::pin(handle_upload_identity_document::<A>(api, req)),
+        _ => return crate::runtime::unrouted(crate::runtime::Route::NotFound),
+    };
+    handler.await
 }

@@ -40,6 +40,15 @@ fn fail(code: ErrorCode) -> UploadIdentityDocumentResponse {
     UploadIdentityDocumentResponse::Error(code)
 }
 
+/// The code of the spec's state rule (`x-specgate-conflicts`): a repeat of
+/// a pending documentType and documentSide.
+fn conflict_code() -> ErrorCode {
+    identity_document::constraints::UPLOAD_IDENTITY_DOCUMENT_CONFLICTS
+        .first()
+        .and_then(|c| ErrorCode::from_code(c.code))
+        .unwrap_or(ErrorCode::ER999)
+}
+
 impl Reference {
     /// Run `f` on the store on a blocking thread.
     async fn on_store<T: Send + 'static>(
@@ -191,7 +200,7 @@ impl Reference {
         let stored = self.on_store(move |s| s.insert_document(&doc)).await;
         let id = match stored {
             Ok(Inserted::Stored(id)) => id,
-            Ok(Inserted::Conflict) => return fail(ErrorCode::ER708),
+            Ok(Inserted::Conflict) => return fail(conflict_code()),
             Err(e) => {
                 tracing::error!(error = %e, "storing the document failed");
                 return fail(ErrorCode::ER900);

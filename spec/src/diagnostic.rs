@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// One problem found in a spec file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     /// The file the problem is in.
     pub file: PathBuf,

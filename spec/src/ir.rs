@@ -426,7 +426,7 @@ pub enum Orientation {
 /// An HTTP operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
-    /// snake_case, unique: the trait method name.
+    /// snake_case, unique, never `authenticate`: the trait method name.
     pub rust_name: String,
     /// The spec's operationId, if any.
     pub operation_id: Option<String>,
@@ -463,7 +463,7 @@ pub enum ParamLocation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parameter {
     pub name: String,
-    /// snake_case, unique among the operation's parameters.
+    /// snake_case, unique among the operation's parameters, never `body`.
     pub rust_name: String,
     pub location: ParamLocation,
     pub required: bool,

@@ -502,6 +502,14 @@ fn names_odd_enum_values_get_distinct_variants() {
     );
 }
 
+#[test]
+fn names_an_operation_never_takes_the_traits_own_method_name() {
+    let api = load("names.yaml");
+    let login = operation(&api, "POST", "/login");
+    assert_eq!(login.operation_id.as_deref(), Some("authenticate"));
+    assert_eq!(login.rust_name, "authenticate2");
+}
+
 // --- params.yaml ------------------------------------------------------------------------
 
 #[test]
@@ -842,4 +850,96 @@ fn vocabulary_lowers_every_key() {
         json_names(strukt(&api, "Error")),
         ["code", "message", "solution"]
     );
+}
+
+// --- routes.yaml -----------------------------------------------------------------------
+
+#[test]
+fn routes_every_template_is_an_operation_and_callbacks_are_left_out() {
+    let api = load("routes.yaml");
+    let mut listed: Vec<(&str, &str)> = api
+        .operations
+        .iter()
+        .map(|o| (o.method.as_str(), o.path.as_str()))
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            ("GET", "/downloads/{name}.{ext}"),
+            ("GET", "/files/latest"),
+            ("GET", "/files/v{version}/index"),
+            ("POST", "/files:search"),
+            ("PUT", "/files/{name}"),
+        ]
+    );
+    // The callback's operation is not an operation of this server.
+    assert!(api.operations.iter().all(|o| o.rust_name != "file_stored"));
+}
+
+#[test]
+fn routes_percent_encoded_refs_into_paths_resolve() {
+    let api = load("routes.yaml");
+    let put = operation(&api, "PUT", "/files/{name}");
+    let name = &put.parameters[0];
+    assert_eq!(
+        (name.name.as_str(), name.location, name.required),
+        ("name", ParamLocation::Path, true)
+    );
+    assert_eq!(name.schema.rules.checks, [Keyword::MinLength(1)]);
+    let latest = operation(&api, "GET", "/files/latest");
+    assert_eq!(latest.responses[0].status, StatusSpec::Code(200));
+    assert_eq!(
+        latest.responses[0].content[0].media_type,
+        "application/octet-stream"
+    );
+}
+
+#[test]
+fn routes_a_parameter_never_takes_the_body_field_name() {
+    let api = load("routes.yaml");
+    let put = operation(&api, "PUT", "/files/{name}");
+    let names: Vec<(&str, &str)> = put
+        .parameters
+        .iter()
+        .map(|p| (p.name.as_str(), p.rust_name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("name", "name"),
+            ("body", "body2"),
+            ("parts", "parts"),
+            ("cx", "cx")
+        ]
+    );
+    assert!(put.body.is_some());
+}
+
+// --- tests/unlinted/odd-paths.yaml ------------------------------------------------------
+
+#[test]
+fn odd_paths_every_operation_is_kept_with_a_unique_name() {
+    let path = common::crate_dir().join("../tests/unlinted/odd-paths.yaml");
+    let api = spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let ops: Vec<(&str, &str, &str)> = api
+        .operations
+        .iter()
+        .map(|o| (o.method.as_str(), o.path.as_str(), o.rust_name.as_str()))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("GET", "/files/*/:name", "literal_star_and_colon"),
+            ("GET", "/items", "list_items"),
+            ("POST", "/items/", "add_item"),
+            ("GET", "/users/{id}", "get_user"),
+            ("DELETE", "/users/{name}", "get_user2"),
+        ]
+    );
+    let add = operation(&api, "POST", "/items/");
+    assert!(add.responses.is_empty());
+    let odd = operation(&api, "GET", "/files/*/:name");
+    let statuses: Vec<StatusSpec> = odd.responses.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [StatusSpec::Range(2), StatusSpec::Default]);
 }

@@ -10,6 +10,11 @@ use super::keys::schema_enum;
 /// recursive types end.
 const MAX_DEPTH: usize = 6;
 
+/// The longest string (in characters) or array a case is built with: a
+/// `maxLength: 2147483647` boundary is not a request anyone can send, so
+/// lengths beyond this get no boundary case.
+pub const MAX_GENERATED_LEN: usize = 1 << 16;
+
 pub fn valid(api: &Api, schema: &Schema, rng: &mut Rng) -> Value {
     value(api, schema, rng, 0)
 }
@@ -40,7 +45,7 @@ fn value(api: &Api, schema: &Schema, rng: &mut Rng, depth: usize) -> Value {
             if depth >= MAX_DEPTH {
                 return Value::Array(Vec::new());
             }
-            let n = min.max(1);
+            let n = min.max(1).min(MAX_GENERATED_LEN as u64);
             Value::Array((0..n).map(|_| value(api, item, rng, depth + 1)).collect())
         }
         Shape::Map(_) => Value::Object(Map::new()),
@@ -139,6 +144,9 @@ pub fn pattern_of(checks: &[Keyword]) -> Option<&str> {
 /// A string of exactly `len` characters that matches `pattern` (when it can
 /// be found by trying simple alphabets), or `None`.
 pub fn string_of_len(pattern: Option<&str>, len: usize, rng: &mut Rng) -> Option<String> {
+    if len > MAX_GENERATED_LEN {
+        return None;
+    }
     let re = match pattern {
         Some(p) => Some(regex::Regex::new(p).ok()?),
         None => None,
@@ -158,6 +166,9 @@ pub fn string_of_len(pattern: Option<&str>, len: usize, rng: &mut Rng) -> Option
 
 /// A string breaking `pattern` while keeping a length in `[min, max]`.
 pub fn string_breaking(pattern: &str, len: usize) -> Option<String> {
+    if len > MAX_GENERATED_LEN {
+        return None;
+    }
     let re = regex::Regex::new(pattern).ok()?;
     let len = len.max(1);
     ["-", " ", "!", "é", "\u{1F600}", "#", "/", "0", "a", "Z"]
@@ -188,7 +199,9 @@ fn string(format: &StringFormat, checks: &[Keyword], rng: &mut Rng) -> String {
         StringFormat::Byte => super::image::base64(b"specgate"),
         _ => {
             let (min, max) = length_bounds(checks);
-            let len = (min.max(8)).min(max.unwrap_or(u64::MAX)) as usize;
+            let len = (min.max(8))
+                .min(max.unwrap_or(u64::MAX))
+                .min(MAX_GENERATED_LEN as u64) as usize;
             string_of_len(pattern_of(checks), len, rng).unwrap_or_else(|| "a".repeat(len))
         }
     }

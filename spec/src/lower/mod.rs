@@ -49,6 +49,9 @@ pub fn lower(src: &mut Sources) -> Result<Api, LoadError> {
     let api = l.api();
     let unread = l.unread_extensions();
     l.diags.extend(unread);
+    // A schema that fails is tried again at each use: report it once.
+    let mut seen = HashSet::new();
+    l.diags.retain(|d| seen.insert(d.clone()));
     match api {
         Some(api) if l.diags.is_empty() => Ok(api),
         _ => {
@@ -72,26 +75,27 @@ fn root() -> Loc {
 
 impl Lowerer<'_> {
     fn api(&mut self) -> Option<Api> {
-        let root_value = self.src.root().value.clone();
-        let Value::Object(root_map) = &root_value else {
+        // Only the root's extensions are copied: the document can be tens of
+        // megabytes, and the rest is read in place.
+        let Value::Object(root_map) = &self.src.root().value else {
             return None;
         };
-        let info: openapiv3::Info = self.attempt(|l| l.src.typed(&root().child("info")))?;
         let root_ext: IndexMap<String, Value> = root_map
             .iter()
             .filter(|(k, _)| k.starts_with("x-"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        let info: openapiv3::Info = self.attempt(|l| l.src.typed(&root().child("info")))?;
 
         let errors = self.catalog(&root_ext);
         let security_schemes = self.security_schemes();
         let auth_stages = self.auth_stages(&root_ext, &security_schemes);
 
         // Every component schema is a named type, used or not.
-        if let Some(Value::Object(schemas)) = root_value.pointer("/components/schemas") {
-            let mut keys: Vec<&String> = schemas.keys().collect();
+        if let Some(Value::Object(schemas)) = self.src.root().value.pointer("/components/schemas") {
+            let mut keys: Vec<String> = schemas.keys().cloned().collect();
             keys.sort();
-            for key in keys {
+            for key in &keys {
                 let loc = root().child("components").child("schemas").child(key);
                 if let Err(d) = self.define(loc) {
                     self.diags.push(d);
@@ -99,7 +103,7 @@ impl Lowerer<'_> {
             }
         }
 
-        let operations = self.operations(&root_value, &security_schemes);
+        let operations = self.operations(&security_schemes);
 
         let mut api = Api {
             title: info.title,

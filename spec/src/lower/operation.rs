@@ -12,21 +12,24 @@ use super::{Lowerer, naming, root};
 use crate::diagnostic::Diagnostic;
 use crate::extensions::{self as ext, BodyExt, ConflictExt, UnreachableExt};
 use crate::ir::*;
-use crate::loader::Loc;
+use crate::loader::{Loc, Sources};
 
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
 impl Lowerer<'_> {
-    pub(super) fn operations(
-        &mut self,
-        root_value: &Value,
-        schemes: &[SecurityScheme],
-    ) -> Vec<Operation> {
+    pub(super) fn operations(&mut self, schemes: &[SecurityScheme]) -> Vec<Operation> {
+        let root_value = &self.src.root().value;
         let Some(Value::Object(paths)) = root_value.get("paths") else {
             return Vec::new();
         };
+        let mut keys: Vec<String> = paths
+            .keys()
+            .filter(|k| k.starts_with('/'))
+            .cloned()
+            .collect();
+        keys.sort();
         let global: Vec<Vec<String>> = match root_value.get("security") {
             Some(_) => self
                 .attempt(|l| {
@@ -38,15 +41,17 @@ impl Lowerer<'_> {
             None => Vec::new(),
         };
         self.check_requirements(&global, &root().child("security"), schemes);
-        let mut keys: Vec<&String> = paths.keys().filter(|k| k.starts_with('/')).collect();
-        keys.sort();
         let mut out: Vec<(Operation, Loc)> = Vec::new();
-        for path in keys {
+        for path in &keys {
             let mut at = root().child("paths").child(path);
-            if let Some(Value::Object(o)) = paths.get(path)
-                && let Some(Value::String(r)) = o.get("$ref")
+            if let Some(r) = self
+                .src
+                .value(&at)
+                .and_then(|o| o.get("$ref"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
             {
-                match self.src.resolve(&at.child("$ref"), r) {
+                match self.src.resolve(&at.child("$ref"), &r) {
                     Ok(t) => at = t,
                     Err(d) => {
                         self.diags.push(d);
@@ -54,7 +59,7 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            let Some(item) = self.attempt(|l| l.src.typed::<openapiv3::PathItem>(&at)) else {
+            let Some(item) = self.attempt(|l| path_item(l.src, &at)) else {
                 continue;
             };
             for method in METHODS {
@@ -78,7 +83,8 @@ impl Lowerer<'_> {
             }
         }
         let mut names: Vec<String> = out.iter().map(|(o, _)| o.rust_name.clone()).collect();
-        naming::dedupe(&mut names, &[]);
+        // `authenticate` is the generated trait's own method.
+        naming::dedupe(&mut names, &["authenticate"]);
         for ((op, _), name) in out.iter_mut().zip(names) {
             op.rust_name = name;
         }
@@ -178,7 +184,8 @@ impl Lowerer<'_> {
             });
         }
         let mut names: Vec<String> = parameters.iter().map(|p| p.rust_name.clone()).collect();
-        naming::dedupe(&mut names, &[]);
+        // `body` is the request body's field in the generated input.
+        naming::dedupe(&mut names, &["body"]);
         for (p, n) in parameters.iter_mut().zip(names) {
             p.rust_name = n;
         }
@@ -390,6 +397,32 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// The path item at `at`, without its operations' `callbacks`: they play
+/// no part in a server of this API, and openapiv3 cannot read a callback
+/// given as a `$ref`.
+fn path_item(src: &Sources, at: &Loc) -> Result<openapiv3::PathItem, Diagnostic> {
+    let has_callbacks = src
+        .value(at)
+        .and_then(Value::as_object)
+        .is_some_and(|item| {
+            METHODS
+                .iter()
+                .any(|m| item.get(*m).is_some_and(|op| op.get("callbacks").is_some()))
+        });
+    if !has_callbacks {
+        return src.typed(at);
+    }
+    let mut copy = src.value(at).cloned().unwrap_or(Value::Null);
+    if let Value::Object(item) = &mut copy {
+        for m in METHODS {
+            if let Some(Value::Object(op)) = item.get_mut(m) {
+                op.remove("callbacks");
+            }
+        }
+    }
+    src.typed_copy(at, &copy)
 }
 
 fn requirement_names(reqs: &[openapiv3::SecurityRequirement]) -> Vec<Vec<String>> {

@@ -72,6 +72,7 @@ pub const FIXTURES: &[&str] = &[
     "params.yaml",
     "content.yaml",
     "vocabulary.yaml",
+    "routes.yaml",
 ];
 
 /// 1-based (line, column) of the only occurrence of `needle` in `text`.
