@@ -40,6 +40,23 @@ pub(crate) fn render_parts(
     count: usize,
     part: impl Fn(&Ctx<'_>, usize) -> TokenStream + Sync,
 ) -> Result<String, Error> {
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .min(MAX_THREADS)
+        .min(count / PARTS_PER_THREAD)
+        .max(1);
+    render_parts_on(api, file, count, part, threads)
+}
+
+/// [`render_parts`] on `threads` threads.
+fn render_parts_on(
+    api: &Api,
+    file: &str,
+    count: usize,
+    part: impl Fn(&Ctx<'_>, usize) -> TokenStream + Sync,
+    threads: usize,
+) -> Result<String, Error> {
     let print = |ctx: &Ctx<'_>, i: usize| -> Result<String, Error> {
         let parsed: syn::File = syn::parse2(part(ctx, i)).map_err(|e| Error::Unparsable {
             file: file.to_string(),
@@ -47,12 +64,6 @@ pub(crate) fn render_parts(
         })?;
         Ok(prettyplease::unparse(&parsed))
     };
-    let threads = std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1)
-        .min(MAX_THREADS)
-        .min(count / PARTS_PER_THREAD)
-        .max(1);
     let mut printed: Vec<(usize, Result<String, Error>)> = Vec::with_capacity(count);
     if threads == 1 {
         let ctx = Ctx::new(api);
@@ -214,4 +225,47 @@ pub fn check_dir(output: &Output, dir: &Path) -> Result<Drift, Error> {
         drift.extra = extra;
     }
     Ok(drift)
+}
+
+#[cfg(test)]
+mod tests {
+    use spec::ir::*;
+
+    use super::*;
+
+    #[test]
+    fn the_text_does_not_depend_on_the_number_of_threads() {
+        let api = Api {
+            title: "Many types".into(),
+            version: "1".into(),
+            description: None,
+            types: (0..1500)
+                .map(|i| TypeDef {
+                    name: format!("T{i}"),
+                    origin: format!("api.yaml#/components/schemas/T{i}"),
+                    docs: Docs::default(),
+                    nullable: false,
+                    kind: TypeKind::Alias(Schema::new(match i % 3 {
+                        0 => Shape::Boolean,
+                        1 => Shape::Named(TypeId(i - 1)),
+                        _ => Shape::List(Box::new(Schema::new(Shape::Named(TypeId(i - 2))))),
+                    })),
+                })
+                .collect(),
+            operations: Vec::new(),
+            security_schemes: Vec::new(),
+            auth_stages: Vec::new(),
+            errors: None,
+        };
+        let count = crate::models::parts(&Ctx::new(&api));
+        let one = render_parts_on(&api, "models.rs", count, crate::models::part, 1).ok();
+        assert!(
+            one.as_ref()
+                .is_some_and(|t| t.contains("pub struct T1499("))
+        );
+        for threads in [2, 3, 8] {
+            let many = render_parts_on(&api, "models.rs", count, crate::models::part, threads).ok();
+            assert!(one == many, "{threads} threads");
+        }
+    }
 }
