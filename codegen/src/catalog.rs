@@ -24,7 +24,7 @@ pub fn emit(ctx: &Ctx<'_>) -> Option<TokenStream> {
     let docs: Vec<String> = catalog
         .codes
         .iter()
-        .map(|c| format!(" {} ({}): {}", c.code, c.status, c.message))
+        .map(|c| crate::doc_text(&format!(" {} ({}): {}", c.code, c.status, c.message)))
         .collect();
     let count = idents.len();
     let fallback = match &catalog.fallback {

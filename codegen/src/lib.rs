@@ -71,7 +71,7 @@ pub fn generate(api: &Api) -> Result<Output, Error> {
             quote! { #[rustfmt::skip] pub mod #ident; }
         })
         .collect();
-    let title = format!(" {} {}", api.title, api.version);
+    let title = doc_text(&format!(" {} {}", api.title, api.version));
     let root = quote! {
         #![doc = #title]
         #![doc = ""]
@@ -106,11 +106,18 @@ pub fn generate(api: &Api) -> Result<Output, Error> {
 
 /// Tokens for a doc comment, one `#[doc]` per line so prettyplease prints `///` lines.
 pub(crate) fn doc_lines(text: &str) -> TokenStream {
+    let text = doc_text(text);
     let lines = text.trim().lines().map(|l| {
         let l = format!(" {}", l.trim_end());
         quote! { #[doc = #l] }
     });
     quote! { #(#lines)* }
+}
+
+/// Spec text fit for a doc attribute: a carriage return not followed by a
+/// line feed is a line break (rustc refuses a bare CR in doc comments).
+pub(crate) fn doc_text(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// A Cargo manifest for a fresh generated crate: the dependencies the

@@ -66,10 +66,10 @@ fn head(ctx: &Ctx<'_>, has_auth: bool) -> TokenStream {
     } else {
         quote! {}
     };
-    let title = format!(
+    let title = crate::doc_text(&format!(
         " The operations of {}: implement this, then serve [`router`].",
         api.title
-    );
+    ));
     quote! {
         //! The server trait, the response types and the validating router.
         #![allow(clippy::too_many_lines, clippy::large_enum_variant, unused_mut, unused_variables)]
@@ -164,11 +164,11 @@ fn scheme_enum(api: &Api) -> TokenStream {
         .security_schemes
         .iter()
         .map(|s| {
-            format!(
+            crate::doc_text(&format!(
                 " `{}`: {}",
                 s.name,
                 s.description.as_deref().unwrap_or("").trim()
-            )
+            ))
         })
         .collect();
     quote! {
@@ -348,7 +348,10 @@ fn input_struct(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             pub body: ::std::option::Option<(::std::string::String, ::axum::body::Bytes)>,
         },
     };
-    let doc = format!(" The checked request of `{} {}`.", op.method, op.path);
+    let doc = crate::doc_text(&format!(
+        " The checked request of `{} {}`.",
+        op.method, op.path
+    ));
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone)]
@@ -555,7 +558,10 @@ fn response_enum(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             }
         });
     }
-    let doc = format!(" Every answer `{} {}` declares.", op.method, op.path);
+    let doc = crate::doc_text(&format!(
+        " Every answer `{} {}` declares.",
+        op.method, op.path
+    ));
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone)]

@@ -184,6 +184,24 @@ fn invalid_yaml_is_located_by_the_parser() {
 }
 
 #[test]
+fn json_is_read_as_json_with_what_yaml_refuses_in_it() {
+    // A C1 control character in a string (U+0085) and an integer beyond 64
+    // bits: valid JSON, which the YAML parser refuses.
+    let text = "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"Big\", \"version\": \"1\"},\n  \"paths\": {\"/n\": {\"get\": {\"parameters\": [{\"name\": \"n\", \"in\": \"query\",\n    \"schema\": {\"type\": \"integer\", \"maximum\": 18446744073709552000}}],\n    \"responses\": {\"200\": {\"description\": \"Next\u{85}line.\"}}}}}}\n";
+    let dir = TempDir::new("json");
+    let path = dir.write("api.json", text);
+    let api = spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        api.operations[0].responses[0].description,
+        "Next\u{85}line."
+    );
+    // Invalid JSON is located by the JSON parser.
+    let path = dir.write("bad.json", "{\"openapi\": \"3.0.3\",\n  \"info\": [}\n");
+    let err = spec::load(&path).unwrap_err();
+    expect_only(&err, &path, "", Some((2, 12)), &["not valid JSON"]);
+}
+
+#[test]
 fn a_file_that_is_not_utf8_is_refused() {
     let dir = TempDir::new("utf8");
     let path = dir.write("api.yaml", b"openapi: 3.0.3\ninfo: \xff\xfe\n");
