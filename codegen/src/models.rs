@@ -211,7 +211,7 @@ fn enumeration(t: &TypeDef, e: &Enum, name: &proc_macro2::Ident) -> TokenStream 
         }
         impl ::std::convert::TryFrom<::serde_json::Value> for #name {
             type Error = ::std::string::String;
-            fn #try_from_name(v: ::serde_json::Value) -> ::std::result::Result<Self, Self::Error> {
+            fn #try_from_name(v: ::serde_json::Value) -> ::std::result::Result<Self, ::std::string::String> {
                 #(if v == #values { return ::std::result::Result::Ok(Self::#idents); })*
                 ::std::result::Result::Err(::std::format!("{v} is not a value of {}", ::std::stringify!(#name)))
             }
