@@ -72,7 +72,8 @@ fn head(ctx: &Ctx<'_>, has_auth: bool) -> TokenStream {
     ));
     quote! {
         //! The server trait, the response types and the validating router.
-        #![allow(clippy::too_many_lines, clippy::large_enum_variant, unused_mut, unused_variables)]
+        // `deprecated`: the router still serves the spec's deprecated operations.
+        #![allow(clippy::too_many_lines, clippy::large_enum_variant, deprecated, unused_mut, unused_variables)]
 
         #scheme_enum
         #support

@@ -5,6 +5,7 @@
 #![allow(
     clippy::too_many_lines,
     clippy::large_enum_variant,
+    deprecated,
     unused_mut,
     unused_variables
 )]
