@@ -109,17 +109,11 @@ impl Sources {
         let value = self
             .value(loc)
             .ok_or_else(|| self.diag(loc, "nothing at this location"))?;
-        from_value(value).map_err(|(path, message)| {
-            let mut at = loc.clone();
-            for token in path {
-                at = at.child(&token);
-            }
-            self.diag(&at, message)
-        })
+        self.typed_copy(loc, value)
     }
 
-    /// Deserialize `value`, a changed copy of the value at `loc`, locating
-    /// any error at `loc` as [`Sources::typed`] does.
+    /// Deserialize `value`, the value at `loc` or a changed copy of it,
+    /// locating any error below `loc`.
     pub fn typed_copy<T: DeserializeOwned>(
         &self,
         loc: &Loc,

@@ -14,6 +14,14 @@ fn load(name: &str) -> Api {
     spec::load(&common::fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// Method, path and Rust name of every operation, in the IR's order.
+fn signatures(api: &Api) -> Vec<(&str, &str, &str)> {
+    api.operations
+        .iter()
+        .map(|o| (o.method.as_str(), o.path.as_str(), o.rust_name.as_str()))
+        .collect()
+}
+
 #[track_caller]
 fn named<'a>(api: &'a Api, name: &str) -> (TypeId, &'a TypeDef) {
     let i = api
@@ -594,11 +602,7 @@ fn params_in_every_place_with_path_level_overrides() {
 #[test]
 fn params_operations_are_ordered_by_path_then_method() {
     let api = load("params.yaml");
-    let ops: Vec<(&str, &str, &str)> = api
-        .operations
-        .iter()
-        .map(|o| (o.method.as_str(), o.path.as_str(), o.rust_name.as_str()))
-        .collect();
+    let ops = signatures(&api);
     assert_eq!(
         ops,
         [
@@ -922,11 +926,7 @@ fn routes_a_parameter_never_takes_the_body_field_name() {
 fn odd_paths_every_operation_is_kept_with_a_unique_name() {
     let path = common::crate_dir().join("../tests/unlinted/odd-paths.yaml");
     let api = spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let ops: Vec<(&str, &str, &str)> = api
-        .operations
-        .iter()
-        .map(|o| (o.method.as_str(), o.path.as_str(), o.rust_name.as_str()))
-        .collect();
+    let ops = signatures(&api);
     assert_eq!(
         ops,
         [
