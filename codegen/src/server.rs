@@ -146,16 +146,12 @@ fn routing(api: &Api) -> TokenStream {
     }
 }
 
-fn scheme_ident(name: &str) -> Ident {
-    names::ident(&spec::type_name(name, "Scheme"))
+fn scheme_ident(scheme: &SecurityScheme) -> Ident {
+    names::ident(&scheme.rust_name)
 }
 
 fn scheme_enum(api: &Api) -> TokenStream {
-    let idents: Vec<Ident> = api
-        .security_schemes
-        .iter()
-        .map(|s| scheme_ident(&s.name))
-        .collect();
+    let idents: Vec<Ident> = api.security_schemes.iter().map(scheme_ident).collect();
     let names: Vec<&str> = api
         .security_schemes
         .iter()
@@ -962,7 +958,7 @@ fn auth_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 .iter()
                 .all(|alt| alt.iter().any(|n| schemes.iter().any(|s| &s.name == n)));
         let reads = schemes.iter().map(|s| {
-            let ident = scheme_ident(&s.name);
+            let ident = scheme_ident(s);
             let read = match &s.kind {
                 SchemeKind::HttpAuth { header, scheme } => {
                     quote! { crate::runtime::scheme_credential(&parts.headers, #header, #scheme) }
@@ -1090,7 +1086,8 @@ fn auth_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         }
     });
     let alternatives = op.security.iter().map(|alt| {
-        let idents = alt.iter().map(|n| scheme_ident(n));
+        // The loader refuses a requirement naming an unknown scheme.
+        let idents = alt.iter().filter_map(|n| api.scheme(n)).map(scheme_ident);
         quote! { &[#(Scheme::#idents),*] }
     });
     quote! {

@@ -539,6 +539,9 @@ pub struct Conflict {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityScheme {
     pub name: String,
+    /// The Rust name of the scheme, unique among the spec's schemes (two
+    /// names may differ only in case: `BearerAuth`, `bearerAuth`).
+    pub rust_name: String,
     pub kind: SchemeKind,
     pub description: Option<String>,
     /// `x-specgate-credential.codes`.

@@ -943,3 +943,35 @@ fn odd_paths_every_operation_is_kept_with_a_unique_name() {
     let statuses: Vec<StatusSpec> = odd.responses.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [StatusSpec::Range(2), StatusSpec::Default]);
 }
+
+#[test]
+fn names_schemes_differing_only_in_case_get_distinct_rust_names() {
+    let api = load("names.yaml");
+    let schemes: Vec<(&str, &str)> = api
+        .security_schemes
+        .iter()
+        .map(|s| (s.name.as_str(), s.rust_name.as_str()))
+        .collect();
+    assert_eq!(schemes, [("ApiKey", "ApiKey"), ("apiKey", "ApiKey2")]);
+}
+
+// --- tests/unlinted/enum-values.yaml --------------------------------------------
+
+#[test]
+fn an_enum_value_listed_twice_is_one_variant() {
+    let path = common::crate_dir()
+        .join("..")
+        .join("tests")
+        .join("unlinted")
+        .join("enum-values.yaml");
+    let api = spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let TypeKind::Enum(e) = &named(&api, "InvoiceStatus").1.kind else {
+        panic!("InvoiceStatus is not an enum");
+    };
+    let variants: Vec<(&str, &str)> = e
+        .variants
+        .iter()
+        .map(|v| (v.rust_name.as_str(), v.value.as_str().unwrap_or("?")))
+        .collect();
+    assert_eq!(variants, [("Open", "open"), ("Closed", "closed")]);
+}

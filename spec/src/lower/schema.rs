@@ -664,7 +664,14 @@ impl Lowerer<'_> {
         f: &Facts<'_>,
         codes: std::collections::BTreeMap<String, String>,
     ) -> Enum {
-        let values: Vec<&Value> = f.enumeration.iter().filter(|v| !v.is_null()).collect();
+        // A value listed twice (JSON Schema only says SHOULD be unique) is
+        // one variant: the set of accepted values is the same.
+        let mut values: Vec<&Value> = Vec::new();
+        for v in f.enumeration.iter().filter(|v| !v.is_null()) {
+            if !values.contains(&v) {
+                values.push(v);
+            }
+        }
         let mut names: Vec<String> = values
             .iter()
             .enumerate()

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::{Lowerer, root};
+use super::{Lowerer, naming, root};
 use crate::diagnostic::Diagnostic;
 use crate::extensions::{self as ext, AuthStageExt, CredentialExt, ErrorsExt};
 use crate::ir::*;
@@ -210,10 +210,19 @@ impl Lowerer<'_> {
             }
             out.push(SecurityScheme {
                 name: name.clone(),
+                rust_name: String::new(),
                 kind,
                 description,
                 codes,
             });
+        }
+        let mut names: Vec<String> = out
+            .iter()
+            .map(|s| naming::type_name(&s.name, "Scheme"))
+            .collect();
+        naming::dedupe(&mut names, &[]);
+        for (s, rust_name) in out.iter_mut().zip(names) {
+            s.rust_name = rust_name;
         }
         out
     }
