@@ -14,7 +14,7 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Number, Value};
 
 /// An error code of the spec's catalog.
@@ -418,6 +418,38 @@ pub fn check_boolean(
         return None;
     };
     Some(*b)
+}
+
+/// An array checked by `rules`, then each item by `each`, at its index.
+pub fn check_list(
+    v: &Value,
+    nullable: bool,
+    rules: &ArrayRules,
+    layers: &[Codes],
+    cx: &mut Validator,
+    mut each: impl FnMut(&Value, &mut Validator),
+) {
+    if let Some(items) = check_array(v, nullable, rules, layers, cx) {
+        for (i, item) in items.iter().enumerate() {
+            cx.at_index(i, |cx| each(item, cx));
+        }
+    }
+}
+
+/// An object checked by `rules` as a map, then each value by `each`, at its key.
+pub fn check_map(
+    v: &Value,
+    nullable: bool,
+    rules: &ObjectRules,
+    layers: &[Codes],
+    cx: &mut Validator,
+    mut each: impl FnMut(&Value, &mut Validator),
+) {
+    if let Some(map) = check_object(v, nullable, rules, layers, cx) {
+        for (key, item) in map {
+            cx.at(key, |cx| each(item, cx));
+        }
+    }
 }
 
 /// Checks an array position (not its items). Uniqueness uses JSON Schema
@@ -1603,6 +1635,65 @@ pub fn param_value(raw: &str, kind: ParamKind) -> Value {
     }
 }
 
+/// A parameter's text (`None` when absent) as JSON of `kind`, checked by
+/// `check` under the parameter's name; an absent required parameter is a
+/// `required` violation. The value is kept for [`typed_param`].
+pub fn param(
+    cx: &mut Validator,
+    name: &str,
+    raw: Option<String>,
+    kind: ParamKind,
+    required: bool,
+    layers: &[Codes],
+    check: impl FnOnce(&Value, &mut Validator),
+) -> Option<Value> {
+    let value = raw.map(|raw| param_value(&raw, kind));
+    cx.at(name, |cx| match &value {
+        Some(v) => check(v, cx),
+        None if required => cx.fail("required", layers),
+        None => {}
+    });
+    value
+}
+
+/// A checked optional parameter as its Rust type; `Err` is the detail of a 400.
+pub fn typed_param<T: serde::de::DeserializeOwned>(
+    value: Option<Value>,
+    name: &str,
+) -> Result<Option<T>, String> {
+    value
+        .map(serde_json::from_value::<T>)
+        .transpose()
+        .map_err(|e| format!("parameter {name}: {e}"))
+}
+
+/// A checked required parameter as its Rust type; `Err` is the detail of a 400.
+pub fn required_param<T: serde::de::DeserializeOwned>(
+    value: Option<Value>,
+    name: &str,
+) -> Result<T, String> {
+    typed_param(value, name)?.ok_or_else(|| format!("missing parameter {name}"))
+}
+
+/// The request body, at most `limit` bytes; `Err` is the detail of a 413.
+/// An announced oversize body is refused before any of it is read.
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<axum::body::Bytes, &'static str> {
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err("the request body is too large");
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| "the request body is too large or was cut off")
+}
+
 /// The first value of query parameter `name` (percent-decoded, `+` as space).
 pub fn query_value(query: Option<&str>, name: &str) -> Option<String> {
     query?.split('&').find_map(|pair| {
@@ -1929,6 +2020,46 @@ impl Routes {
         allow.sort_unstable();
         allow.dedup();
         Route::MethodNotAllowed(allow)
+    }
+}
+
+/// An implementation's status (500 when it is no HTTP status).
+fn answer_status(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// An answer with a status and no body.
+pub fn respond_status(status: u16) -> Response {
+    answer_status(status).into_response()
+}
+
+/// An answer with a JSON body.
+pub fn respond_json<T: serde::Serialize>(status: u16, body: &T) -> Response {
+    (answer_status(status), axum::Json(body)).into_response()
+}
+
+/// An answer with a body of a declared non-JSON content type.
+pub fn respond_raw(status: u16, content_type: &'static str, body: axum::body::Bytes) -> Response {
+    (
+        answer_status(status),
+        [(header::CONTENT_TYPE, content_type)],
+        body,
+    )
+        .into_response()
+}
+
+/// An answer of an operation that declares none: any status, with a body of
+/// the given content type (axum's `application/octet-stream` when empty).
+pub fn respond_undeclared(status: u16, content_type: String, body: axum::body::Bytes) -> Response {
+    if content_type.is_empty() {
+        (answer_status(status), body).into_response()
+    } else {
+        (
+            answer_status(status),
+            [(header::CONTENT_TYPE, content_type)],
+            body,
+        )
+            .into_response()
     }
 }
 

@@ -104,7 +104,15 @@ fn render_parts_on(
         });
         printed.sort_by_key(|(i, _)| *i);
     }
-    let mut out = String::from(HEADER);
+    // Sized once: the server file of a large spec is over 100 MiB, and
+    // growing it by doubling copies it several times over.
+    let size = HEADER.len()
+        + printed
+            .iter()
+            .map(|(_, text)| text.as_ref().map_or(0, String::len))
+            .sum::<usize>();
+    let mut out = String::with_capacity(size);
+    out.push_str(HEADER);
     let mut expected = 0;
     for (i, text) in printed {
         if i != expected {

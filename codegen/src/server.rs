@@ -2,6 +2,11 @@
 //! per operation, and an axum router that checks every request as the spec
 //! declares (authentication stages, parameters, body fields, file checks)
 //! before the implementation sees it.
+//!
+//! The emitted code names `Some`, `None`, `Ok` and `Err` through the prelude:
+//! types here end in `Input` or `Response` and functions are snake case,
+//! so nothing generated can shadow them, and full paths made up a large
+//! share of the tokens codegen parses and prints for large specs.
 
 use std::collections::BTreeMap;
 
@@ -248,7 +253,7 @@ fn support(ctx: &Ctx<'_>, _has_auth: bool) -> TokenStream {
         fn reject_violations(violations: &[crate::runtime::Violation]) -> ::axum::response::Response {
             let mut codes: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
             for v in violations {
-                if let ::std::option::Option::Some(c) = v.code && !codes.contains(&c) {
+                if let Some(c) = v.code && !codes.contains(&c) {
                     codes.push(c);
                 }
             }
@@ -433,7 +438,6 @@ fn response_enum(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let vs = variants(op);
     let mut defs = Vec::new();
     let mut arms = Vec::new();
-    let (mut uses_status_only, mut uses_json, mut uses_raw) = (false, false, false);
     for v in &vs {
         let ident = &v.ident;
         let r = v.response;
@@ -463,8 +467,7 @@ fn response_enum(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 } else {
                     quote! { Self::#ident }
                 };
-                arms.push(quote! { #pat => status_only(#status_expr), });
-                uses_status_only = true;
+                arms.push(quote! { #pat => crate::runtime::respond_status(#status_expr), });
             }
             Some(c) if is_json(&c.media_type) && c.schema.is_some() => {
                 let ty = c
@@ -481,8 +484,7 @@ fn response_enum(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 } else {
                     quote! { Self::#ident(body) }
                 };
-                arms.push(quote! { #pat => json(#status_expr, &body), });
-                uses_json = true;
+                arms.push(quote! { #pat => crate::runtime::respond_json(#status_expr, &body), });
             }
             Some(c) => {
                 let mt = &c.media_type;
@@ -495,8 +497,7 @@ fn response_enum(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 } else {
                     quote! { Self::#ident(body) }
                 };
-                arms.push(quote! { #pat => raw(#status_expr, #mt, body), });
-                uses_raw = true;
+                arms.push(quote! { #pat => crate::runtime::respond_raw(#status_expr, #mt, body), });
             }
         }
     }
@@ -509,15 +510,7 @@ fn response_enum(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             Undeclared(u16, ::std::string::String, ::axum::body::Bytes),
         });
         arms.push(quote! {
-            Self::Undeclared(status, content_type, body) => {
-                let status = ::axum::http::StatusCode::from_u16(status)
-                    .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-                if content_type.is_empty() {
-                    (status, body).into_response()
-                } else {
-                    (status, [(::axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
-                }
-            }
+            Self::Undeclared(status, content_type, body) => crate::runtime::respond_undeclared(status, content_type, body),
         });
     }
     if ctx.api.errors.is_some() {
@@ -526,34 +519,6 @@ fn response_enum(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             Error(crate::catalog::ErrorCode),
         });
         arms.push(quote! { Self::Error(code) => crate::catalog::error_response(&[code]), });
-    }
-    let mut helpers = Vec::new();
-    if uses_status_only {
-        helpers.push(quote! {
-            fn status_only(status: u16) -> ::axum::response::Response {
-                ::axum::http::StatusCode::from_u16(status)
-                    .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
-                    .into_response()
-            }
-        });
-    }
-    if uses_json {
-        helpers.push(quote! {
-            fn json<T: ::serde::Serialize>(status: u16, body: &T) -> ::axum::response::Response {
-                let status = ::axum::http::StatusCode::from_u16(status)
-                    .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-                (status, ::axum::Json(body)).into_response()
-            }
-        });
-    }
-    if uses_raw {
-        helpers.push(quote! {
-            fn raw(status: u16, content_type: &'static str, body: ::axum::body::Bytes) -> ::axum::response::Response {
-                let status = ::axum::http::StatusCode::from_u16(status)
-                    .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-                (status, [(::axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
-            }
-        });
     }
     let doc = crate::doc_text(&format!(
         " Every answer `{} {}` declares.",
@@ -568,7 +533,6 @@ fn response_enum(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
         impl ::axum::response::IntoResponse for #name {
             fn into_response(self) -> ::axum::response::Response {
-                #(#helpers)*
                 match self {
                     #(#arms)*
                 }
@@ -694,29 +658,22 @@ fn handler(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
         let layers = validate::layers(ctx, &p.schema);
         let ty = ctx.held(&p.schema, None);
         param_steps.push(quote! {
-            let #ident: ::std::option::Option<::serde_json::Value> = #raw.map(|raw| crate::runtime::param_value(&raw, #kind));
-            cx.at(#name, |cx| match &#ident {
-                ::std::option::Option::Some(v) => { #check }
-                ::std::option::Option::None if #required => cx.fail("required", #layers),
-                ::std::option::Option::None => {}
-            });
+            let #ident = crate::runtime::param(&mut cx, #name, #raw, #kind, #required, #layers, |v, cx| { #check });
         });
-        let convert = quote! {
-            match #ident.map(::serde_json::from_value::<#ty>).transpose() {
-                ::std::result::Result::Ok(v) => v,
-                ::std::result::Result::Err(e) => return reject(400, &[], &::std::format!("parameter {}: {e}", #name)),
-            }
-        };
-        if p.required {
-            param_fields.push(quote! {
-                #field: match #convert {
-                    ::std::option::Option::Some(v) => v,
-                    ::std::option::Option::None => return reject(400, &[], ::std::concat!("missing parameter ", #name)),
-                },
-            });
+        // Runtime helpers keep each parameter to a few generated lines: specs
+        // with thousands of operations make every line count (generation
+        // and compile time).
+        let convert = if p.required {
+            quote! { crate::runtime::required_param::<#ty>(#ident, #name) }
         } else {
-            param_fields.push(quote! { #field: #convert, });
-        }
+            quote! { crate::runtime::typed_param::<#ty>(#ident, #name) }
+        };
+        param_fields.push(quote! {
+            #field: match #convert {
+                Ok(v) => v,
+                Err(e) => return reject(400, &[], &e),
+            },
+        });
     }
 
     let limit = constraints::body_limit_const(op);
@@ -739,8 +696,8 @@ fn handler(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
         .any(|p| p.location == ParamLocation::Path)
         .then(|| quote! {
             let path_params: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = match parts.extensions.get::<crate::runtime::PathParams>() {
-                ::std::option::Option::Some(p) => p.0.clone(),
-                ::std::option::Option::None => ::std::vec::Vec::new(),
+                Some(p) => p.0.clone(),
+                None => ::std::vec::Vec::new(),
             };
         });
     let _ = api;
@@ -757,20 +714,9 @@ fn handler(ctx: &Ctx<'_>, op: &Operation, has_auth: bool) -> TokenStream {
             if !cx.is_clean() {
                 return reject_violations(&cx.violations);
             }
-            // Refuse an announced oversize body before reading any of it.
-            let announced = parts
-                .headers
-                .get(::axum::http::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if announced.is_some_and(|n| n > crate::constraints::#limit as u64) {
-                return reject(413, &[#(#too_large),*], "the request body is too large");
-            }
-            let bytes = match ::axum::body::to_bytes(body, crate::constraints::#limit).await {
-                ::std::result::Result::Ok(b) => b,
-                ::std::result::Result::Err(_) => {
-                    return reject(413, &[#(#too_large),*], "the request body is too large or was cut off");
-                }
+            let bytes = match crate::runtime::read_body(&parts.headers, body, crate::constraints::#limit).await {
+                Ok(b) => b,
+                Err(detail) => return reject(413, &[#(#too_large),*], detail),
             };
             #body_steps
             let input = #input {
@@ -812,12 +758,12 @@ fn body_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     if #required {
                         return reject(400, &[], "a request body is required");
                     }
-                    ::std::option::Option::None
+                    None
                 } else {
                     if !crate::runtime::media_type_matches(&content_type, &[#(#media_types),*]) {
                         return reject(415, &[], "unsupported content type");
                     }
-                    ::std::option::Option::Some((content_type, bytes))
+                    Some((content_type, bytes))
                 };
             }
         }
@@ -838,20 +784,20 @@ fn body_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             let not_object = match &rb.not_an_object {
                 NotAnObject::EmptyObject => quote! {
                     let value = match value {
-                        ::std::option::Option::Some(v @ ::serde_json::Value::Object(_)) => v,
+                        Some(v @ ::serde_json::Value::Object(_)) => v,
                         _ => ::serde_json::Value::Object(::serde_json::Map::new()),
                     };
                 },
                 NotAnObject::Code(c) => quote! {
                     let value = match value {
-                        ::std::option::Option::Some(v @ ::serde_json::Value::Object(_)) => v,
+                        Some(v @ ::serde_json::Value::Object(_)) => v,
                         _ => return reject(400, &[#c], "the body is not a JSON object"),
                     };
                 },
                 NotAnObject::Unspecified => quote! {
                     let value = match value {
-                        ::std::option::Option::Some(v) => v,
-                        ::std::option::Option::None => return reject(400, &[], "the body is not valid JSON"),
+                        Some(v) => v,
+                        None => return reject(400, &[], "the body is not valid JSON"),
                     };
                 },
             };
@@ -861,21 +807,21 @@ fn body_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             let ty = ctx.held(schema, None);
             let convert = quote! {
                 match ::serde_json::from_value::<#ty>(value) {
-                    ::std::result::Result::Ok(b) => b,
-                    ::std::result::Result::Err(e) => return reject(400, &[], &::std::format!("body: {e}")),
+                    Ok(b) => b,
+                    Err(e) => return reject(400, &[], &::std::format!("body: {e}")),
                 }
             };
             let convert = if required {
                 convert
             } else {
-                quote! { ::std::option::Option::Some(#convert) }
+                quote! { Some(#convert) }
             };
             let absent = if required {
                 quote! {}
             } else {
                 quote! {
                     if bytes.is_empty() {
-                        ::std::option::Option::None
+                        None
                     } else
                 }
             };
@@ -910,9 +856,9 @@ fn file_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let name = &f.json_name;
         let checks = constraints::checks_const(op, f);
         quote! {
-            if let ::std::option::Option::Some(obj) = value.as_object()
-                && let ::std::option::Option::Some(::serde_json::Value::String(text)) = obj.get(#name)
-                && let ::std::option::Option::Some(bytes) = crate::runtime::decode_base64(text)
+            if let Some(obj) = value.as_object()
+                && let Some(::serde_json::Value::String(text)) = obj.get(#name)
+                && let Some(bytes) = crate::runtime::decode_base64(text)
                 && let crate::runtime::FileVerdict::Refused(code) = crate::runtime::check_file(&bytes, crate::constraints::#checks, obj)
             {
                 return reject(400, &[code], "file check failed");
@@ -1043,17 +989,17 @@ fn auth_steps(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     crate::runtime::Credential::Token(token) => {
                         #format_check
                         match api.authenticate(scheme, &token).await {
-                            ::std::result::Result::Ok(identity) => subjects.push((scheme, identity)),
-                            ::std::result::Result::Err(Refusal::Unknown) => {
+                            Ok(identity) => subjects.push((scheme, identity)),
+                            Err(Refusal::Unknown) => {
                                 return reject(401, #unknown, #unknown_msg);
                             }
-                            ::std::result::Result::Err(Refusal::Expired) => {
+                            Err(Refusal::Expired) => {
                                 return reject(401, #expired, #expired_msg);
                             }
-                            ::std::result::Result::Err(Refusal::Malformed) => {
+                            Err(Refusal::Malformed) => {
                                 return reject(401, #malformed, #malformed_msg);
                             }
-                            ::std::result::Result::Err(Refusal::Fault) => {
+                            Err(Refusal::Fault) => {
                                 return reject(500, #fault, "the credential could not be checked");
                             }
                         }

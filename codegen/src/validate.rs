@@ -1,5 +1,10 @@
 //! Request validation: one function per named type a request can carry,
 //! checking every keyword of the spec and naming the code each failure yields.
+//!
+//! The emitted code names `Some`, `None`, `Ok` and `Err` through the prelude:
+//! the module defines only `validate_*` functions and `*_CODES` constants,
+//! so nothing generated can shadow them, and full paths made up a large
+//! share of the tokens codegen parses and prints for large specs.
 
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -73,22 +78,14 @@ pub fn check(ctx: &Ctx<'_>, schema: &Schema, nullable: TokenStream) -> TokenStre
             let rules = array_rules(checks);
             let inner = check(ctx, item, nullable_of(ctx, item));
             quote! {
-                if let ::std::option::Option::Some(items) = crate::runtime::check_array(v, #nullable, &#rules, #layers, cx) {
-                    for (i, v) in items.iter().enumerate() {
-                        cx.at(&i.to_string(), |cx| { #inner });
-                    }
-                }
+                crate::runtime::check_list(v, #nullable, &#rules, #layers, cx, |v, cx| { #inner });
             }
         }
         Shape::Map(value) => {
             let rules = object_rules(checks, false, &[]);
             let inner = check(ctx, value, nullable_of(ctx, value));
             quote! {
-                if let ::std::option::Option::Some(map) = crate::runtime::check_object(v, #nullable, &#rules, #layers, cx) {
-                    for (k, v) in map {
-                        cx.at(k, |cx| { #inner });
-                    }
-                }
+                crate::runtime::check_map(v, #nullable, &#rules, #layers, cx, |v, cx| { #inner });
             }
         }
         Shape::Any(_) => quote! { let _ = (v, cx); },
@@ -102,28 +99,28 @@ fn nullable_of(ctx: &Ctx<'_>, schema: &Schema) -> TokenStream {
 
 fn opt_u64(v: Option<u64>) -> TokenStream {
     match v.map(Literal::u64_unsuffixed) {
-        Some(n) => quote! { ::std::option::Option::Some(#n) },
-        None => quote! { ::std::option::Option::None },
+        Some(n) => quote! { Some(#n) },
+        None => quote! { None },
     }
 }
 
 fn opt_f64(v: Option<f64>) -> TokenStream {
     match v.map(Literal::f64_unsuffixed) {
-        Some(n) => quote! { ::std::option::Option::Some(#n) },
-        None => quote! { ::std::option::Option::None },
+        Some(n) => quote! { Some(#n) },
+        None => quote! { None },
     }
 }
 
 fn string_rules(format: &StringFormat, checks: &[Keyword], enum_values: &[&str]) -> TokenStream {
     let mut min = None;
     let mut max = None;
-    let mut pattern = quote! { ::std::option::Option::None };
+    let mut pattern = quote! { None };
     let mut values: Vec<String> = enum_values.iter().map(|s| s.to_string()).collect();
     for k in checks {
         match k {
             Keyword::MinLength(n) => min = Some(*n),
             Keyword::MaxLength(n) => max = Some(*n),
-            Keyword::Pattern(p) => pattern = quote! { ::std::option::Option::Some(#p) },
+            Keyword::Pattern(p) => pattern = quote! { Some(#p) },
             Keyword::Enum(vals) => {
                 values.extend(vals.iter().filter_map(Value::as_str).map(str::to_string))
             }
@@ -287,8 +284,8 @@ fn body(ctx: &Ctx<'_>, t: &TypeDef) -> TokenStream {
                 let name = &f.json_name;
                 let required = f.required;
                 let missing = match &f.missing_code {
-                    Some(c) => quote! { ::std::option::Option::Some(#c) },
-                    None => quote! { ::std::option::Option::None },
+                    Some(c) => quote! { Some(#c) },
+                    None => quote! { None },
                 };
                 let field_nullable = ctx.nullable(&f.schema);
                 let layers = layers(ctx, &f.schema);
@@ -312,7 +309,7 @@ fn body(ctx: &Ctx<'_>, t: &TypeDef) -> TokenStream {
                 _ => quote! {},
             };
             quote! {
-                let ::std::option::Option::Some(obj) = crate::runtime::check_object(v, #nullable, &#rules, &layers, cx) else {
+                let Some(obj) = crate::runtime::check_object(v, #nullable, &#rules, &layers, cx) else {
                     return;
                 };
                 #(#fields)*
@@ -376,7 +373,7 @@ fn body(ctx: &Ctx<'_>, t: &TypeDef) -> TokenStream {
                     let arms = d.mapping.iter().map(|(value, index)| {
                         let var = &u.variants[*index];
                         let inner = check(ctx, &var.schema, quote! { false });
-                        quote! { ::std::option::Option::Some(#value) => { #inner } }
+                        quote! { Some(#value) => { #inner } }
                     });
                     quote! {
                         if v.is_null() {

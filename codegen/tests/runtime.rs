@@ -2555,3 +2555,232 @@ fn unrouted_requests_answer_404_or_405_with_allow() {
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(r.headers()[header::ALLOW], "GET,HEAD");
 }
+
+// ---------------------------------------------------------------------------
+// handler helpers: parameters, body reading, answers
+// ---------------------------------------------------------------------------
+
+const LIMITS: Codes = Codes(&[("required", "ER_MISSING"), ("maximum", "ER_BIG")]);
+
+fn at_most_ten(v: &Value, cx: &mut Validator) {
+    let rules = NumberRules {
+        maximum: Some(10.0),
+        ..NumberRules::INTEGER
+    };
+    check_number(v, false, &rules, &[LIMITS], cx);
+}
+
+#[test]
+fn param_checks_present_values_under_their_name() {
+    let mut cx = Validator::new();
+    let value = param(
+        &mut cx,
+        "limit",
+        Some("12".into()),
+        ParamKind::Integer,
+        false,
+        &[LIMITS],
+        at_most_ten,
+    );
+    assert_eq!(value, Some(json!(12)));
+    assert_eq!(failures(&cx), vec![("/limit", "maximum", Some("ER_BIG"))]);
+
+    let mut cx = Validator::new();
+    let value = param(
+        &mut cx,
+        "limit",
+        Some("7".into()),
+        ParamKind::Integer,
+        true,
+        &[LIMITS],
+        at_most_ten,
+    );
+    assert_eq!(value, Some(json!(7)));
+    assert!(cx.is_clean());
+}
+
+#[test]
+fn param_absent_is_a_violation_only_when_required() {
+    let mut cx = Validator::new();
+    let mut checked = false;
+    let value = param(
+        &mut cx,
+        "limit",
+        None,
+        ParamKind::Integer,
+        false,
+        &[LIMITS],
+        |_, _| checked = true,
+    );
+    assert_eq!(value, None);
+    assert!(cx.is_clean());
+    assert!(!checked, "an absent parameter has nothing to check");
+
+    let mut cx = Validator::new();
+    let value = param(
+        &mut cx,
+        "limit",
+        None,
+        ParamKind::Integer,
+        true,
+        &[LIMITS],
+        at_most_ten,
+    );
+    assert_eq!(value, None);
+    assert_eq!(
+        failures(&cx),
+        vec![("/limit", "required", Some("ER_MISSING"))]
+    );
+}
+
+#[test]
+fn typed_params_convert_or_say_which_parameter_failed() {
+    assert_eq!(typed_param::<u8>(Some(json!(7)), "limit"), Ok(Some(7)));
+    assert_eq!(typed_param::<u8>(None, "limit"), Ok(None));
+    let Err(err) = typed_param::<u8>(Some(json!(300)), "limit") else {
+        panic!("an unfit value converts");
+    };
+    assert!(err.starts_with("parameter limit: "), "{err}");
+
+    assert_eq!(required_param::<u8>(Some(json!(7)), "limit"), Ok(7));
+    assert_eq!(
+        required_param::<u8>(None, "limit"),
+        Err("missing parameter limit".to_string())
+    );
+    let Err(err) = required_param::<u8>(Some(json!("x")), "limit") else {
+        panic!("an unfit value converts");
+    };
+    assert!(err.starts_with("parameter limit: "), "{err}");
+}
+
+#[test]
+fn read_body_refuses_announced_and_actual_oversize_bodies() {
+    let small = block_on(read_body(
+        &HeaderMap::new(),
+        axum::body::Body::from("abc"),
+        3,
+    ));
+    assert_eq!(small.as_deref(), Ok(&b"abc"[..]));
+
+    let big = block_on(read_body(
+        &HeaderMap::new(),
+        axum::body::Body::from("abcd"),
+        3,
+    ));
+    assert_eq!(big, Err("the request body is too large or was cut off"));
+
+    // Announced too large: refused before reading, even if the body is small.
+    let announced = headers(&[("content-length", b"4096")]);
+    let refused = block_on(read_body(&announced, axum::body::Body::from("a"), 3));
+    assert_eq!(refused, Err("the request body is too large"));
+
+    // An unreadable length header is not an announcement.
+    let odd = headers(&[("content-length", b"many")]);
+    let read = block_on(read_body(&odd, axum::body::Body::from("ab"), 3));
+    assert_eq!(read.as_deref(), Ok(&b"ab"[..]));
+}
+
+fn answer(response: axum::response::Response) -> (StatusCode, Option<String>, Vec<u8>) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = block_on(response.into_body().collect())
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    (status, content_type, body)
+}
+
+#[test]
+fn answers_carry_the_implementations_status_and_body() {
+    assert_eq!(
+        answer(respond_status(204)),
+        (StatusCode::NO_CONTENT, None, vec![])
+    );
+    let (status, content_type, body) = answer(respond_json(201, &json!({"id": 1})));
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).ok(),
+        Some(json!({"id": 1}))
+    );
+    assert_eq!(
+        answer(respond_raw(200, "text/csv", "a,b".into())),
+        (
+            StatusCode::OK,
+            Some("text/csv".to_string()),
+            b"a,b".to_vec()
+        )
+    );
+    assert_eq!(
+        answer(respond_undeclared(202, String::new(), "x".into())),
+        (
+            StatusCode::ACCEPTED,
+            Some("application/octet-stream".to_string()),
+            b"x".to_vec()
+        )
+    );
+    assert_eq!(
+        answer(respond_undeclared(200, "text/plain".into(), "x".into())),
+        (
+            StatusCode::OK,
+            Some("text/plain".to_string()),
+            b"x".to_vec()
+        )
+    );
+    // A status no HTTP answer can carry is the implementation's fault.
+    assert_eq!(
+        answer(respond_status(1000)).0,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+}
+
+#[test]
+fn lists_and_maps_check_each_item_at_its_place() {
+    let mut cx = Validator::new();
+    let rules = ArrayRules {
+        max_items: Some(3),
+        ..ArrayRules::NONE
+    };
+    check_list(
+        &json!([1, 11, 2, 12]),
+        false,
+        &rules,
+        &[LIMITS],
+        &mut cx,
+        at_most_ten,
+    );
+    assert_eq!(
+        failures(&cx),
+        vec![
+            ("", "maxItems", None),
+            ("/1", "maximum", Some("ER_BIG")),
+            ("/3", "maximum", Some("ER_BIG")),
+        ]
+    );
+
+    let mut cx = Validator::new();
+    check_map(
+        &json!({"a": 1, "b": 11}),
+        false,
+        &ObjectRules::NONE,
+        &[LIMITS],
+        &mut cx,
+        at_most_ten,
+    );
+    assert_eq!(failures(&cx), vec![("/b", "maximum", Some("ER_BIG"))]);
+
+    // Not a list: the type fails and no item is checked.
+    let mut cx = Validator::new();
+    check_list(
+        &json!({"a": 11}),
+        false,
+        &ArrayRules::NONE,
+        &[LIMITS],
+        &mut cx,
+        at_most_ten,
+    );
+    assert_eq!(failures(&cx), vec![("", "type", None)]);
+}

@@ -87,7 +87,7 @@ fn reject_violations(
 ) -> ::axum::response::Response {
     let mut codes: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
     for v in violations {
-        if let ::std::option::Option::Some(c) = v.code && !codes.contains(&c) {
+        if let Some(c) = v.code && !codes.contains(&c) {
             codes.push(c);
         }
     }
@@ -167,22 +167,14 @@ pub enum UploadIdentityDocumentResponse {
 }
 impl ::axum::response::IntoResponse for UploadIdentityDocumentResponse {
     fn into_response(self) -> ::axum::response::Response {
-        fn json<T: ::serde::Serialize>(
-            status: u16,
-            body: &T,
-        ) -> ::axum::response::Response {
-            let status = ::axum::http::StatusCode::from_u16(status)
-                .unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, ::axum::Json(body)).into_response()
-        }
         match self {
-            Self::Ok(body) => json(200, &body),
-            Self::BadRequest(body) => json(400, &body),
-            Self::Unauthorized(body) => json(401, &body),
-            Self::Forbidden(body) => json(403, &body),
-            Self::NotFound(body) => json(404, &body),
-            Self::Conflict(body) => json(409, &body),
-            Self::InternalServerError(body) => json(500, &body),
+            Self::Ok(body) => crate::runtime::respond_json(200, &body),
+            Self::BadRequest(body) => crate::runtime::respond_json(400, &body),
+            Self::Unauthorized(body) => crate::runtime::respond_json(401, &body),
+            Self::Forbidden(body) => crate::runtime::respond_json(403, &body),
+            Self::NotFound(body) => crate::runtime::respond_json(404, &body),
+            Self::Conflict(body) => crate::runtime::respond_json(409, &body),
+            Self::InternalServerError(body) => crate::runtime::respond_json(500, &body),
             Self::Error(code) => crate::catalog::error_response(&[code]),
         }
     }
@@ -228,31 +220,29 @@ async fn handle_upload_identity_document<A: Api>(
             }
             crate::runtime::Credential::Token(token) => {
                 match api.authenticate(scheme, &token).await {
-                    ::std::result::Result::Ok(identity) => {
-                        subjects.push((scheme, identity))
-                    }
-                    ::std::result::Result::Err(Refusal::Unknown) => {
+                    Ok(identity) => subjects.push((scheme, identity)),
+                    Err(Refusal::Unknown) => {
                         return reject(
                             401,
                             &["ER800"],
                             "unknown credential for partnerToken",
                         );
                     }
-                    ::std::result::Result::Err(Refusal::Expired) => {
+                    Err(Refusal::Expired) => {
                         return reject(
                             401,
                             &["ER801"],
                             "expired credential for partnerToken",
                         );
                     }
-                    ::std::result::Result::Err(Refusal::Malformed) => {
+                    Err(Refusal::Malformed) => {
                         return reject(
                             401,
                             &["ER800"],
                             "malformed credential for partnerToken",
                         );
                     }
-                    ::std::result::Result::Err(Refusal::Fault) => {
+                    Err(Refusal::Fault) => {
                         return reject(
                             500,
                             &["ER999"],
@@ -282,9 +272,9 @@ async fn handle_upload_identity_document<A: Api>(
                         false,
                         &crate::runtime::StringRules {
                             format: crate::runtime::Format::None,
-                            min_length: ::std::option::Option::None,
-                            max_length: ::std::option::Option::None,
-                            pattern: ::std::option::Option::None,
+                            min_length: None,
+                            max_length: None,
+                            pattern: None,
                             enum_values: &[],
                         },
                         &[crate::runtime::Codes(&[])],
@@ -305,23 +295,21 @@ async fn handle_upload_identity_document<A: Api>(
                     return reject(401, codes, "malformed credential for apiKey");
                 }
                 match api.authenticate(scheme, &token).await {
-                    ::std::result::Result::Ok(identity) => {
-                        subjects.push((scheme, identity))
-                    }
-                    ::std::result::Result::Err(Refusal::Unknown) => {
+                    Ok(identity) => subjects.push((scheme, identity)),
+                    Err(Refusal::Unknown) => {
                         return reject(401, &["ER805"], "unknown credential for apiKey");
                     }
-                    ::std::result::Result::Err(Refusal::Expired) => {
+                    Err(Refusal::Expired) => {
                         return reject(401, &["ER805"], "expired credential for apiKey");
                     }
-                    ::std::result::Result::Err(Refusal::Malformed) => {
+                    Err(Refusal::Malformed) => {
                         return reject(
                             401,
                             &["ER805"],
                             "malformed credential for apiKey",
                         );
                     }
-                    ::std::result::Result::Err(Refusal::Fault) => {
+                    Err(Refusal::Fault) => {
                         return reject(
                             500,
                             &["ER999"],
@@ -386,9 +374,9 @@ async fn handle_upload_identity_document<A: Api>(
                         false,
                         &crate::runtime::StringRules {
                             format: crate::runtime::Format::None,
-                            min_length: ::std::option::Option::None,
-                            max_length: ::std::option::Option::None,
-                            pattern: ::std::option::Option::None,
+                            min_length: None,
+                            max_length: None,
+                            pattern: None,
                             enum_values: &[],
                         },
                         &[crate::runtime::Codes(&[])],
@@ -409,31 +397,29 @@ async fn handle_upload_identity_document<A: Api>(
                     return reject(401, codes, "malformed credential for userToken");
                 }
                 match api.authenticate(scheme, &token).await {
-                    ::std::result::Result::Ok(identity) => {
-                        subjects.push((scheme, identity))
-                    }
-                    ::std::result::Result::Err(Refusal::Unknown) => {
+                    Ok(identity) => subjects.push((scheme, identity)),
+                    Err(Refusal::Unknown) => {
                         return reject(
                             401,
                             &["ER702"],
                             "unknown credential for userToken",
                         );
                     }
-                    ::std::result::Result::Err(Refusal::Expired) => {
+                    Err(Refusal::Expired) => {
                         return reject(
                             401,
                             &["ER701"],
                             "expired credential for userToken",
                         );
                     }
-                    ::std::result::Result::Err(Refusal::Malformed) => {
+                    Err(Refusal::Malformed) => {
                         return reject(
                             401,
                             &["ER702"],
                             "malformed credential for userToken",
                         );
                     }
-                    ::std::result::Result::Err(Refusal::Fault) => {
+                    Err(Refusal::Fault) => {
                         return reject(
                             500,
                             &["ER999"],
@@ -467,9 +453,9 @@ async fn handle_upload_identity_document<A: Api>(
                         false,
                         &crate::runtime::StringRules {
                             format: crate::runtime::Format::None,
-                            min_length: ::std::option::Option::Some(36),
-                            max_length: ::std::option::Option::Some(255),
-                            pattern: ::std::option::Option::Some("^[A-Za-z0-9]+$"),
+                            min_length: Some(36),
+                            max_length: Some(255),
+                            pattern: Some("^[A-Za-z0-9]+$"),
                             enum_values: &[],
                         },
                         &[
@@ -498,31 +484,29 @@ async fn handle_upload_identity_document<A: Api>(
                     return reject(401, codes, "malformed credential for userIdentifier");
                 }
                 match api.authenticate(scheme, &token).await {
-                    ::std::result::Result::Ok(identity) => {
-                        subjects.push((scheme, identity))
-                    }
-                    ::std::result::Result::Err(Refusal::Unknown) => {
+                    Ok(identity) => subjects.push((scheme, identity)),
+                    Err(Refusal::Unknown) => {
                         return reject(
                             401,
                             &["ER705"],
                             "unknown credential for userIdentifier",
                         );
                     }
-                    ::std::result::Result::Err(Refusal::Expired) => {
+                    Err(Refusal::Expired) => {
                         return reject(
                             401,
                             &["ER705"],
                             "expired credential for userIdentifier",
                         );
                     }
-                    ::std::result::Result::Err(Refusal::Malformed) => {
+                    Err(Refusal::Malformed) => {
                         return reject(
                             401,
                             &["ER707"],
                             "malformed credential for userIdentifier",
                         );
                     }
-                    ::std::result::Result::Err(Refusal::Fault) => {
+                    Err(Refusal::Fault) => {
                         return reject(
                             500,
                             &["ER999"],
@@ -566,32 +550,15 @@ async fn handle_upload_identity_document<A: Api>(
     if !cx.is_clean() {
         return reject_violations(&cx.violations);
     }
-    let announced = parts
-        .headers
-        .get(::axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced
-        .is_some_and(|n| {
-            n > crate::constraints::UPLOAD_IDENTITY_DOCUMENT_MAX_BODY_BYTES as u64
-        })
-    {
-        return reject(413, &["ER902"], "the request body is too large");
-    }
-    let bytes = match ::axum::body::to_bytes(
+    let bytes = match crate::runtime::read_body(
+            &parts.headers,
             body,
             crate::constraints::UPLOAD_IDENTITY_DOCUMENT_MAX_BODY_BYTES,
         )
         .await
     {
-        ::std::result::Result::Ok(b) => b,
-        ::std::result::Result::Err(_) => {
-            return reject(
-                413,
-                &["ER902"],
-                "the request body is too large or was cut off",
-            );
-        }
+        Ok(b) => b,
+        Err(detail) => return reject(413, &["ER902"], detail),
     };
     let body = {
         let value: ::std::option::Option<::serde_json::Value> = ::serde_json::from_slice(
@@ -599,7 +566,7 @@ async fn handle_upload_identity_document<A: Api>(
             )
             .ok();
         let value = match value {
-            ::std::option::Option::Some(v @ ::serde_json::Value::Object(_)) => v,
+            Some(v @ ::serde_json::Value::Object(_)) => v,
             _ => ::serde_json::Value::Object(::serde_json::Map::new()),
         };
         let mut cx = crate::runtime::Validator::new();
@@ -616,12 +583,9 @@ async fn handle_upload_identity_document<A: Api>(
         if !cx.is_clean() {
             return reject_violations(&cx.violations);
         }
-        if let ::std::option::Option::Some(obj) = value.as_object()
-            && let ::std::option::Option::Some(::serde_json::Value::String(text)) = obj
-                .get("data")
-            && let ::std::option::Option::Some(bytes) = crate::runtime::decode_base64(
-                text,
-            )
+        if let Some(obj) = value.as_object()
+            && let Some(::serde_json::Value::String(text)) = obj.get("data")
+            && let Some(bytes) = crate::runtime::decode_base64(text)
             && let crate::runtime::FileVerdict::Refused(code) = crate::runtime::check_file(
                 &bytes,
                 crate::constraints::UPLOAD_IDENTITY_DOCUMENT_DATA_FILE_CHECKS,
@@ -631,10 +595,8 @@ async fn handle_upload_identity_document<A: Api>(
             return reject(400, &[code], "file check failed");
         }
         match ::serde_json::from_value::<crate::models::IdentityDocumentUpload>(value) {
-            ::std::result::Result::Ok(b) => b,
-            ::std::result::Result::Err(e) => {
-                return reject(400, &[], &::std::format!("body: {e}"));
-            }
+            Ok(b) => b,
+            Err(e) => return reject(400, &[], &::std::format!("body: {e}")),
         }
     };
     drop(bytes);

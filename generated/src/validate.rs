@@ -18,9 +18,9 @@ pub fn validate_document_side(
         nullable,
         &crate::runtime::StringRules {
             format: crate::runtime::Format::None,
-            min_length: ::std::option::Option::None,
-            max_length: ::std::option::Option::None,
-            pattern: ::std::option::Option::None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
             enum_values: &[
                 "Front",
                 "Back",
@@ -49,9 +49,9 @@ pub fn validate_document_type(
         nullable,
         &crate::runtime::StringRules {
             format: crate::runtime::Format::None,
-            min_length: ::std::option::Option::None,
-            max_length: ::std::option::Option::None,
-            pattern: ::std::option::Option::None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
             enum_values: &[
                 "Passport",
                 "IdentityCard",
@@ -81,12 +81,12 @@ pub fn validate_identity_document_upload(
     cx: &mut crate::runtime::Validator,
 ) {
     let layers = [site, IDENTITY_DOCUMENT_UPLOAD_CODES];
-    let ::std::option::Option::Some(obj) = crate::runtime::check_object(
+    let Some(obj) = crate::runtime::check_object(
         v,
         nullable,
         &crate::runtime::ObjectRules {
-            min_properties: ::std::option::Option::None,
-            max_properties: ::std::option::Option::None,
+            min_properties: None,
+            max_properties: None,
             additional_forbidden: false,
             known: &["data", "documentSide", "documentType"],
         },
@@ -99,7 +99,7 @@ pub fn validate_identity_document_upload(
         obj,
         "data",
         true,
-        ::std::option::Option::Some("ER077"),
+        Some("ER077"),
         false,
         &[
             crate::runtime::Codes(
@@ -113,9 +113,9 @@ pub fn validate_identity_document_upload(
                 false,
                 &crate::runtime::StringRules {
                     format: crate::runtime::Format::Byte,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    pattern: ::std::option::Option::None,
+                    min_length: None,
+                    max_length: None,
+                    pattern: None,
                     enum_values: &[],
                 },
                 &[
@@ -131,7 +131,7 @@ pub fn validate_identity_document_upload(
         obj,
         "documentSide",
         true,
-        ::std::option::Option::Some("ER075"),
+        Some("ER075"),
         false,
         &[
             crate::runtime::Codes(
@@ -155,7 +155,7 @@ pub fn validate_identity_document_upload(
         obj,
         "documentType",
         true,
-        ::std::option::Option::Some("ER067"),
+        Some("ER067"),
         false,
         &[
             crate::runtime::Codes(
