@@ -4,8 +4,9 @@
 //! before the implementation sees it.
 //!
 //! The emitted code names `Some`, `None`, `Ok` and `Err` through the prelude:
-//! types here end in `Input` or `Response` and functions are snake case,
-//! so nothing generated can shadow them, and full paths made up a large
+//! the module's types are `Api`, `Scheme`, `Identity`, `Refusal`, `Auth` and
+//! names ending in `Input` or `Response`, its functions are snake case, so
+//! nothing generated can shadow them, and full paths made up a large
 //! share of the tokens codegen parses and prints for large specs.
 
 use std::collections::BTreeMap;
