@@ -15,6 +15,7 @@ pub mod ir;
 pub mod loader;
 mod locate;
 mod lower;
+mod parse;
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
-//! Reads spec files (YAML or JSON), checks the OpenAPI version, and resolves
-//! `$ref`s across files. The only module that touches raw OpenAPI text.
+//! Reads spec files (YAML or JSON, parsed by the `parse` module), checks the
+//! OpenAPI version, and resolves `$ref`s across files. The only module that
+//! touches raw OpenAPI.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, child, unescape_token};
 use crate::locate::locate;
+use crate::parse::parse_text;
 
 /// A place in one of the loaded documents.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -253,48 +255,17 @@ impl Sources {
     }
 
     fn insert(&mut self, path: PathBuf, text: String) -> Result<usize, Diagnostic> {
-        let value: Value = parse_text(&text).map_err(|(position, message)| Diagnostic {
+        let value: Value = parse_text(&text).map_err(|failure| Diagnostic {
             file: path.clone(),
-            position,
-            pointer: String::new(),
-            message,
+            position: failure.position,
+            pointer: failure.pointer,
+            message: failure.message,
         })?;
         let doc = self.docs.len();
         self.by_path.insert(normalize(&path), doc);
         self.docs.push(Source { path, text, value });
         Ok(doc)
     }
-}
-
-/// Parse YAML or JSON. Text that starts like JSON is read by the JSON parser:
-/// it is many times faster on large files, and it takes what YAML refuses in
-/// JSON (C1 control characters in strings, integers beyond 64 bits, read as
-/// floats). Text that is not JSON after all is read as YAML.
-fn parse_text(text: &str) -> Result<Value, (Option<(usize, usize)>, String)> {
-    let json_like = text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with(['{', '[']);
-    if json_like {
-        match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
-            Ok(value) => return Ok(value),
-            // A YAML flow mapping may start with `{` too: give YAML its chance,
-            // and report the JSON error if it fails as well.
-            Err(json_error) => {
-                return serde_yaml::from_str(text).map_err(|_| {
-                    (
-                        Some((json_error.line(), json_error.column())),
-                        format!("not valid JSON: {json_error}"),
-                    )
-                });
-            }
-        }
-    }
-    let value: Value = serde_yaml::from_str(text).map_err(|e| {
-        let position = e.location().map(|l| (l.line(), l.column()));
-        (position, format!("not valid YAML or JSON: {e}"))
-    })?;
-    Ok(value)
 }
 
 fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, (Vec<String>, String)> {

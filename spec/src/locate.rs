@@ -11,6 +11,12 @@ use crate::diagnostic::unescape_token;
 /// 1-based (line, column) of the value `pointer` names in `text`, or of the
 /// deepest existing ancestor when the pointer goes further than the document.
 pub fn locate(text: &str, pointer: &str) -> Option<(usize, usize)> {
+    locate_nth(text, pointer, 0)
+}
+
+/// Like [`locate`], at the `nth` (0-based) copy of the pointer's last key in
+/// its mapping: where a key named twice is named the second time.
+pub fn locate_nth(text: &str, pointer: &str, nth: usize) -> Option<(usize, usize)> {
     let tokens: Vec<String> = pointer.split('/').skip(1).map(unescape_token).collect();
     let mut parser = Parser::new_from_str(text);
     // Skip stream and document start.
@@ -24,7 +30,7 @@ pub fn locate(text: &str, pointer: &str) -> Option<(usize, usize)> {
                 if tokens.is_empty() {
                     return best;
                 }
-                let found = descend(&mut parser, event, &tokens, &mut best);
+                let found = descend(&mut parser, event, &tokens, nth, &mut best);
                 return if found.is_some() { found } else { best };
             }
         }
@@ -36,6 +42,7 @@ fn descend(
     parser: &mut Parser<std::str::Chars<'_>>,
     event: Event,
     tokens: &[String],
+    mut nth: usize,
     best: &mut Option<(usize, usize)>,
 ) -> Option<(usize, usize)> {
     let Some((want, rest)) = tokens.split_first() else {
@@ -56,13 +63,15 @@ fn descend(
                 }
             };
             let (value, _) = parser.next_token().ok()?;
-            if &key == want {
+            if &key == want && rest.is_empty() && nth > 0 {
+                nth -= 1;
+            } else if &key == want {
                 // Point at the key: that is the line a reader looks for.
                 *best = Some((key_mark.line(), key_mark.col() + 1));
                 return if rest.is_empty() {
                     *best
                 } else {
-                    descend(parser, value, rest, best)
+                    descend(parser, value, rest, nth, best)
                 };
             }
             skip(parser, value)?;
@@ -80,7 +89,7 @@ fn descend(
                     return if rest.is_empty() {
                         *best
                     } else {
-                        descend(parser, item, rest, best)
+                        descend(parser, item, rest, nth, best)
                     };
                 }
                 skip(parser, item)?;
@@ -128,7 +137,7 @@ fn skip(parser: &mut Parser<std::str::Chars<'_>>, event: Event) -> Option<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::locate;
+    use super::{locate, locate_nth};
 
     const YAML: &str = "openapi: 3.0.3\npaths:\n  /a~b/c:\n    get:\n      responses:\n        '200':\n          description: ok\nlist:\n  - x\n  - y: 1\n";
 
@@ -154,6 +163,17 @@ mod tests {
         assert_eq!(locate(yaml, "/list/0"), Some((3, 5)));
         assert_eq!(locate(yaml, "/list/1"), Some((5, 5)));
         assert_eq!(locate(yaml, "/list/0/missing"), Some((3, 5)));
+    }
+
+    #[test]
+    fn finds_the_nth_copy_of_a_key_named_twice() {
+        let yaml = "a:\n  b: 1\n  c: 2\n  b: 3\nb: 4\n";
+        assert_eq!(locate_nth(yaml, "/a/b", 0), Some((2, 3)));
+        assert_eq!(locate_nth(yaml, "/a/b", 1), Some((4, 3)));
+        // No third copy: the mapping that holds the key.
+        assert_eq!(locate_nth(yaml, "/a/b", 2), Some((1, 1)));
+        let json = "{\"a\": 1,\n \"a\": 2}";
+        assert_eq!(locate_nth(json, "/a", 1), Some((2, 2)));
     }
 
     #[test]

@@ -202,6 +202,34 @@ fn json_is_read_as_json_with_what_yaml_refuses_in_it() {
 }
 
 #[test]
+fn a_key_named_twice_is_refused_at_its_second_copy() {
+    // Readers disagree on which copy wins: keeping one would lose the other.
+    let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200': {description: a}\n        200: {description: b}\n";
+    let (_dir, path, err) = fail(text);
+    expect_only(
+        &err,
+        &path,
+        "/paths/~1a/get/responses/200",
+        Some((8, 9)),
+        &["duplicate key `200`"],
+    );
+    // JSON too, inside a list, through the JSON parser.
+    let dir = TempDir::new("dup-json");
+    let path = dir.write(
+        "api.json",
+        "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"},\n \"paths\": {\"/a\": {\"get\": {\"parameters\": [{\"name\": \"a\",\n  \"in\": \"query\", \"in\": \"path\"}]}}}}\n",
+    );
+    let err = spec::load(&path).unwrap_err();
+    expect_only(
+        &err,
+        &path,
+        "/paths/~1a/get/parameters/0/in",
+        Some((3, 18)),
+        &["duplicate key `in`"],
+    );
+}
+
+#[test]
 fn a_file_that_is_not_utf8_is_refused() {
     let dir = TempDir::new("utf8");
     let path = dir.write("api.yaml", b"openapi: 3.0.3\ninfo: \xff\xfe\n");
