@@ -26,23 +26,38 @@ pub(crate) struct ParseFailure {
 /// floats). Text that is not JSON after all is read as YAML.
 pub(crate) fn parse_text(text: &str) -> Result<Value, ParseFailure> {
     let unmarked = text.trim_start_matches('\u{feff}');
-    if unmarked.trim_start().starts_with(['{', '[']) {
-        let json_error = match read(Syntax::Json, unmarked, false) {
-            (Ok(value), _) => return Ok(value),
-            (Err(_), Some(_)) => return Err(duplicate(Syntax::Json, unmarked)),
-            (Err(e), None) => e,
-        };
-        // A YAML flow mapping may start with `{` too: give YAML its chance,
-        // and report the JSON error if it fails as well.
-        return match read(Syntax::Yaml, text, false) {
-            (Ok(value), _) => Ok(value),
-            (Err(_), Some(_)) => Err(duplicate(Syntax::Yaml, text)),
-            (Err(_), None) => Err(json_error),
-        };
+    if !unmarked.trim_start().starts_with(['{', '[']) {
+        return parse_as(Syntax::Yaml, text);
     }
-    match read(Syntax::Yaml, text, false) {
+    parse_as(Syntax::Json, unmarked).or_else(|json_error| {
+        if json_error.is_duplicate() {
+            return Err(json_error);
+        }
+        // A YAML flow mapping may start with `{` too: give YAML its chance,
+        // and report the JSON error if it fails as well (unless YAML found
+        // a duplicate key, which JSON never reached).
+        parse_as(Syntax::Yaml, text).map_err(|yaml_error| {
+            if yaml_error.is_duplicate() {
+                yaml_error
+            } else {
+                json_error
+            }
+        })
+    })
+}
+
+impl ParseFailure {
+    fn is_duplicate(&self) -> bool {
+        // Only a duplicate key is located by pointer (never empty: it names the key).
+        !self.pointer.is_empty()
+    }
+}
+
+/// Parse `text` as `syntax`; a duplicate key is located by a second reading.
+fn parse_as(syntax: Syntax, text: &str) -> Result<Value, ParseFailure> {
+    match read(syntax, text, false) {
         (Ok(value), _) => Ok(value),
-        (Err(_), Some(_)) => Err(duplicate(Syntax::Yaml, text)),
+        (Err(_), Some(_)) => Err(duplicate(syntax, text)),
         (Err(e), None) => Err(e),
     }
 }

@@ -227,6 +227,20 @@ fn a_key_named_twice_is_refused_at_its_second_copy() {
         Some((3, 18)),
         &["duplicate key `in`"],
     );
+    // A YAML flow mapping starts like JSON but is read as YAML: its
+    // duplicate is reported, not the JSON parser's complaint.
+    let path = dir.write(
+        "flow.yaml",
+        "{openapi: 3.0.3, info: {title: t, version: '1'},\n paths: {}, info: {}}\n",
+    );
+    let err = spec::load(&path).unwrap_err();
+    expect_only(
+        &err,
+        &path,
+        "/info",
+        Some((2, 13)),
+        &["duplicate key `info`"],
+    );
 }
 
 #[test]
